@@ -1,0 +1,115 @@
+/* args.c - option parsing with the workbook's conventions.
+ * SPDX-License-Identifier: MIT */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common.h"
+
+/* The program's name and usage line: set once by prog_init(), read by the
+ * error and usage messages. The only global state of the helpers. */
+static const char *name = "workbook";
+static const char *usage_text = "";
+
+const char *prog_name(void)
+{
+    return name;
+}
+
+static void print_usage(int fd)
+{
+    say_to(fd, "usage: %s %s", name, usage_text);
+}
+
+void usage_error(const char *fmt, ...)
+{
+    char msg[SAY_MAX / 2];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    fflush(stdout);
+    /* One line: what is wrong, then how to call the program. */
+    say_to(STDERR_FILENO, "%s: %s; usage: %s %s", name, msg, name, usage_text);
+    exit(2);
+}
+
+void prog_init(int argc, char *argv[], const char *usage)
+{
+    const char *slash;
+
+    if (argc > 0 && argv[0] != NULL && argv[0][0] != '\0') {
+        slash = strrchr(argv[0], '/');
+        name = slash ? slash + 1 : argv[0];
+    }
+    usage_text = usage;
+    /* getopt knows no long options; --help is the one we answer. */
+    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+        if (strcmp(argv[i], "--help") == 0) {
+            print_usage(STDOUT_FILENO);
+            exit(0);
+        }
+    (void)pace_factor();        /* a bad WORKBOOK_PACE is refused now */
+}
+
+int get_option(int argc, char *argv[], const char *optstring)
+{
+    char spec[64];
+    int opt;
+
+    /* Leading ':' makes getopt return ':' for a missing value, and opterr = 0
+     * stops it printing a second line of its own. */
+    snprintf(spec, sizeof spec, ":%sh", optstring);
+    opterr = 0;
+    opt = getopt(argc, argv, spec);
+    switch (opt) {
+    case 'h':
+        print_usage(STDOUT_FILENO);
+        exit(0);
+    case '?':
+        usage_error("unknown option '-%c'", optopt);
+    case ':':
+        usage_error("option -%c needs a value", optopt);
+    default:
+        return opt;
+    }
+}
+
+long arg_long(const char *text, int opt, long min, long max)
+{
+    char *end;
+    long value;
+
+    errno = 0;
+    value = strtol(text, &end, 10);
+    if (end == text || *end != '\0' || errno == ERANGE)
+        usage_error("-%c wants a whole number, not '%s'", opt, text);
+    if (value < min || value > max)
+        usage_error("-%c must be from %ld to %ld, not %s", opt, min, max, text);
+    return value;
+}
+
+double arg_double(const char *text, int opt, double min, double max)
+{
+    char *end;
+    double value;
+
+    errno = 0;
+    value = strtod(text, &end);
+    if (end == text || *end != '\0' || errno == ERANGE || !isfinite(value))
+        usage_error("-%c wants a number, not '%s'", opt, text);
+    if (value < min || value > max)
+        usage_error("-%c must be from %g to %g, not %s", opt, min, max, text);
+    return value;
+}
+
+void no_operands(int argc, char *argv[])
+{
+    if (optind < argc)
+        usage_error("unexpected argument '%s'", argv[optind]);
+}

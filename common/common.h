@@ -1,0 +1,94 @@
+/* common.h - the workbook's helpers: what is NOT the lesson.
+ *
+ * Every program links common/libcommon.a. Each helper is here because it
+ * would otherwise be copied into every program: error reporting, whole-line
+ * output, pacing, argument parsing; plus a few mechanisms that an earlier
+ * chapter teaches and later chapters reuse (each names its chapter).
+ * common/README.md says what each one trades away.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef WORKBOOK_COMMON_H
+#define WORKBOOK_COMMON_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdnoreturn.h>
+#include <sys/types.h>
+
+#if defined(__GNUC__) || defined(__clang__)
+#define WB_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#else
+#define WB_PRINTF(f, a)
+#endif
+
+/* ---- errors (error.c) --------------------------------------------------
+ * die("waitpid"):  prints "prog: waitpid: ECHILD (No child processes)" on
+ * stderr and exits with status 1. Call it right after the call that failed,
+ * while errno still describes that failure. The message is printf-style.
+ * die_child: the same, but ends with _exit(1), for a child of fork() that
+ * must not flush the parent's stdio buffers or run its atexit handlers.
+ * fatal: for failures that set no errno ("bad reply from server"). */
+noreturn void die(const char *fmt, ...) WB_PRINTF(1, 2);
+noreturn void die_child(const char *fmt, ...) WB_PRINTF(1, 2);
+noreturn void fatal(const char *fmt, ...) WB_PRINTF(1, 2);
+const char *errno_name(int err);    /* EINTR -> "EINTR"; unknown -> "E?"   */
+const char *signal_name(int sig);   /* SIGTERM -> "SIGTERM"; unknown -> "SIG?" */
+
+/* ---- whole-line output (say.c) -----------------------------------------
+ * say() formats one line into a buffer and hands it to the kernel with ONE
+ * write(2) on stdout. Lines of concurrent processes therefore never mix
+ * inside a line (a pipe write of at most PIPE_BUF bytes is atomic), and
+ * nothing is left in a stdio buffer for fork() to copy (chapter 01,
+ * fork_buffering, shows why that matters). A line longer than SAY_MAX is
+ * cut and ends in "...". The newline is added by say(): pass none. */
+#define SAY_MAX 512             /* POSIX guarantees PIPE_BUF >= 512 */
+void say(const char *fmt, ...) WB_PRINTF(1, 2);
+void say_to(int fd, const char *fmt, ...) WB_PRINTF(2, 3);
+void vsay_to(int fd, const char *fmt, va_list ap);
+
+/* write_all/read_full loop over short counts and EINTR (chapter 03 shows
+ * why a read from a pipe may return fewer bytes than asked for).
+ * write_all returns 0, or -1 with errno set.
+ * read_full returns the number of bytes read: n, or fewer at end of file;
+ * -1 with errno set on error. */
+int write_all(int fd, const void *buf, size_t n);
+ssize_t read_full(int fd, void *buf, size_t n);
+
+/* ---- pacing (pace.c) ----------------------------------------------------
+ * Every pause of every demo goes through pace(): it sleeps seconds times
+ * WORKBOOK_PACE (default 1; 0 means no pause at all; 0.1 is ten times
+ * faster). prog_init() checks the variable, so a bad value is a usage error
+ * before the program does anything. pace() is never synchronisation: the
+ * tests run with WORKBOOK_PACE=0, and every program must stay correct. */
+void pace(double seconds);
+double pace_factor(void);
+double now_seconds(void);       /* CLOCK_MONOTONIC, in seconds */
+
+/* ---- arguments (args.c) -------------------------------------------------
+ * prog_init(argc, argv, "[-n WORKERS] [-c COUNT]") records the program's
+ * name and usage line, answers --help, and checks WORKBOOK_PACE.
+ * get_option() is getopt(3) with the workbook's conventions: -h prints the
+ * usage on stdout and exits 0; an unknown option or a missing value is a
+ * usage error. arg_long()/arg_double() range-check a value. no_operands()
+ * refuses arguments left after the options. A usage error is ONE line on
+ * stderr, then exit status 2. */
+void prog_init(int argc, char *argv[], const char *usage);
+const char *prog_name(void);
+int get_option(int argc, char *argv[], const char *optstring);
+long arg_long(const char *text, int opt, long min, long max);
+double arg_double(const char *text, int opt, double min, double max);
+void no_operands(int argc, char *argv[]);
+noreturn void usage_error(const char *fmt, ...) WB_PRINTF(1, 2);
+
+/* ---- processes (proc.c), taught in chapters 01 and 02 --------------------
+ * start_child() forks; the child runs run(arg) and ends with _exit(0) (or
+ * with what run passes to _exit itself). join_child() waits for that pid and
+ * returns its Python-style exitcode: N for exit(N), -N for death by signal
+ * N. exitcode_of() decodes a wait status the same way (chapter 01,
+ * wait_status, decodes it step by step). */
+pid_t start_child(void (*run)(void *arg), void *arg);
+int join_child(pid_t pid);
+int exitcode_of(int status);
+
+#endif

@@ -1,0 +1,64 @@
+/* pace.c - every pause of every demo, scaled by WORKBOOK_PACE.
+ * SPDX-License-Identifier: MIT */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "common.h"
+
+#define PACE_MAX 100.0
+
+/* WORKBOOK_PACE: unset means 1; otherwise a number from 0 to 100.
+ * Returns -1 for anything else, so prog_init() can refuse it. */
+static double parse_pace(void)
+{
+    const char *text = getenv("WORKBOOK_PACE");
+    char *end;
+    double value;
+
+    if (text == NULL)
+        return 1.0;
+    errno = 0;
+    value = strtod(text, &end);
+    if (end == text || *end != '\0' || errno != 0 || !isfinite(value)
+        || value < 0.0 || value > PACE_MAX)
+        return -1.0;
+    return value;
+}
+
+double pace_factor(void)
+{
+    static double factor = -2.0;        /* -2: not read yet */
+
+    if (factor == -2.0)
+        factor = parse_pace();
+    if (factor < 0.0)
+        usage_error("WORKBOOK_PACE must be a number from 0 to %g, not '%s'",
+                    PACE_MAX, getenv("WORKBOOK_PACE"));
+    return factor;
+}
+
+void pace(double seconds)
+{
+    double total = seconds * pace_factor();
+    struct timespec left;
+
+    if (total <= 0.0)
+        return;
+    left.tv_sec = (time_t)total;
+    left.tv_nsec = (long)((total - (double)left.tv_sec) * 1e9);
+    /* A signal handler may interrupt the sleep: sleep the rest. */
+    while (nanosleep(&left, &left) == -1 && errno == EINTR)
+        continue;
+}
+
+double now_seconds(void)
+{
+    struct timespec t;
+
+    if (clock_gettime(CLOCK_MONOTONIC, &t) == -1)
+        die("clock_gettime");
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}

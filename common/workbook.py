@@ -1,0 +1,53 @@
+"""workbook.py - the little the Python twins share (the C side: common/).
+
+Every twin pauses through pace(), scaled by WORKBOOK_PACE exactly as the C
+programs do (default 1; 0 means no pauses; 0.1 is ten times faster), and
+parses its arguments with parse_args(), which refuses a bad WORKBOOK_PACE
+the way argparse refuses a bad option: usage on stderr, exit status 2.
+
+SPDX-License-Identifier: MIT
+"""
+import argparse
+import os
+import time
+
+PACE_MAX = 100.0
+
+
+def pace_factor():
+    text = os.environ.get("WORKBOOK_PACE", "1")
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0.0 <= value <= PACE_MAX:          # also refuses nan
+        raise ValueError(
+            f"WORKBOOK_PACE must be a number from 0 to {PACE_MAX:g}, not {text!r}")
+    return value
+
+
+def pace(seconds):
+    """Pause for seconds * WORKBOOK_PACE. Never a way to synchronise."""
+    time.sleep(seconds * pace_factor())
+
+
+def parse_args(parser):
+    args = parser.parse_args()
+    try:
+        pace_factor()
+    except ValueError as err:
+        parser.error(str(err))
+    return args
+
+
+def int_in(low, high):
+    """An argparse type: a whole number from low to high, as arg_long() checks."""
+    def whole_number(text):
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"wants a whole number, not {text!r}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be from {low} to {high}, not {value}")
+        return value
+    return whole_number

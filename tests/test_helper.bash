@@ -1,0 +1,217 @@
+# tests/test_helper.bash - shared by every tests/NN-topic.bats.
+#
+# Running:   run_c CHAPTER PROGRAM [ARGS...]      the C program
+#            run_py CHAPTER PROGRAM [ARGS...]     its Python twin (skipped
+#                                                 without python3)
+#            run_impl c|py CHAPTER PROGRAM ...    either, for shared checks
+#   Each runs under a time limit with WORKBOOK_PACE=0 (set it in the test to
+#   let time pass), and leaves $status, $output, ${lines[@]}, $stderr.
+# Ordering:  assert_before A B           every line matching A comes before
+#                                        every line matching B
+#            assert_lines_any_order L... each exact line present, any order
+#            assert_count N RE           exactly N lines match RE
+#            max_overlap START END       largest number of intervals open at
+#                                        once, counting START lines up, END down
+# Patterns are extended regular expressions (bash =~), matched against a
+# whole line unless they say otherwise: anchor with ^ and $ as needed.
+
+bats_require_minimum_version 1.5.0
+
+WB_ROOT=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
+WB_BIN_ROOT=${WB_BIN_ROOT:-$WB_ROOT}
+WB_TIMEOUT_SCALE=${WB_TIMEOUT_SCALE:-1}
+WB_TIMEOUT=${WB_TIMEOUT:-20}
+WB_WRAP=${WB_WRAP:-}
+
+# The sanitizer build reports through these; a report fails the test.
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:exitcode=86:abort_on_error=0}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1:exitcode=87}
+export WORKBOOK_PACE=0
+export PYTHONDONTWRITEBYTECODE=1
+export LC_ALL=C
+
+# The wrong output is the best diagnosis: print it when a check fails.
+show_run() {
+    {
+        echo "--- status: $status"
+        echo "--- stdout:"
+        printf '%s\n' "$output"
+        echo "--- stderr:"
+        printf '%s\n' "${stderr-}"
+    } >&2
+}
+
+flunk() {
+    echo "FAILED: $*" >&2
+    show_run
+    return 1
+}
+
+# run_limited CMD...: run under `timeout`, stdout and stderr apart, then
+# refuse a hang, a sanitizer report or a valgrind error whatever the test
+# expects of the status.
+run_limited() {
+    local limit
+    limit=$(awk -v t="$WB_TIMEOUT" -v s="$WB_TIMEOUT_SCALE" 'BEGIN { printf "%d", t * s }')
+    run --separate-stderr timeout -k 5 "$limit" "$@"
+    if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then
+        flunk "timed out after ${limit}s: $*"
+    fi
+    if [[ "${stderr-}" =~ (ERROR:\ AddressSanitizer|ERROR:\ LeakSanitizer|runtime\ error:|==[0-9]+==\ ) ]]; then
+        flunk "sanitizer or valgrind report from: $*"
+    fi
+}
+
+run_c() {
+    local chapter=$1 program=$2
+    shift 2
+    local path="$WB_BIN_ROOT/chapters/$chapter/$program"
+    [ -x "$path" ] || flunk "not built: $path (run make first)"
+    # shellcheck disable=SC2086  # WB_WRAP is a command line of its own
+    run_limited $WB_WRAP "$path" "$@"
+}
+
+need_python() {
+    [ "${WB_TWINS:-}" != skip ] || skip "Python twins are checked by make test, not here"
+    command -v python3 >/dev/null 2>&1 || skip "python3 is not installed: the Python twins are not checked"
+}
+
+run_py() {
+    local chapter=$1 program=$2
+    shift 2
+    need_python
+    run_limited python3 "$WB_ROOT/chapters/$chapter/$program.py" "$@"
+}
+
+run_impl() {
+    local impl=$1
+    shift
+    case $impl in
+        c) run_c "$@" ;;
+        py) run_py "$@" ;;
+        *) flunk "run_impl: c or py, not '$impl'" ;;
+    esac
+}
+
+assert_success() {
+    [ "$status" -eq 0 ] || flunk "expected exit status 0"
+}
+
+assert_status() {
+    [ "$status" -eq "$1" ] || flunk "expected exit status $1"
+}
+
+# line_numbers RE: the indexes of the lines of $output that match RE.
+line_numbers() {
+    local i
+    for i in "${!lines[@]}"; do
+        [[ ${lines[$i]} =~ $1 ]] && echo "$i"
+    done
+    return 0
+}
+
+count_lines() {
+    line_numbers "$1" | wc -l | tr -d ' '
+}
+
+assert_line_re() {
+    [ "$(count_lines "$1")" -ge 1 ] || flunk "no line matches /$1/"
+}
+
+refute_line_re() {
+    [ "$(count_lines "$1")" -eq 0 ] || flunk "a line matches /$1/ and none should"
+}
+
+assert_count() {
+    local n
+    n=$(count_lines "$2")
+    [ "$n" -eq "$1" ] || flunk "expected $1 lines matching /$2/, found $n"
+}
+
+assert_before() {
+    local last_a first_b
+    last_a=$(line_numbers "$1" | tail -n 1)
+    first_b=$(line_numbers "$2" | head -n 1)
+    [ -n "$last_a" ] || flunk "no line matches /$1/"
+    [ -n "$first_b" ] || flunk "no line matches /$2/"
+    [ "$last_a" -lt "$first_b" ] || flunk "/$1/ (line $last_a) should come before /$2/ (line $first_b)"
+}
+
+assert_lines_any_order() {
+    local want line found
+    for want in "$@"; do
+        found=0
+        for line in "${lines[@]}"; do
+            [ "$line" = "$want" ] && { found=1; break; }
+        done
+        [ "$found" -eq 1 ] || flunk "missing line: $want"
+    done
+}
+
+# max_overlap START END: walk the output counting +1 for a START line and -1
+# for an END line; print the largest count reached. A count that goes below
+# zero (an END with no START) prints -1, which no bound accepts.
+max_overlap() {
+    local line open=0 most=0
+    for line in "${lines[@]}"; do
+        if [[ $line =~ $1 ]]; then
+            open=$((open + 1))
+            [ "$open" -gt "$most" ] && most=$open
+        elif [[ $line =~ $2 ]]; then
+            open=$((open - 1))
+            [ "$open" -lt 0 ] && { echo -1; return 0; }
+        fi
+    done
+    echo "$most"
+}
+
+assert_max_overlap() {
+    local most
+    most=$(max_overlap "$2" "$3")
+    [ "$most" -ge 1 ] && [ "$most" -le "$1" ] || flunk "at most $1 open at once expected between /$2/ and /$3/, found $most"
+}
+
+# capture RE: the first line matching RE, its first group printed.
+capture() {
+    local line
+    for line in "${lines[@]}"; do
+        if [[ $line =~ $1 ]]; then
+            echo "${BASH_REMATCH[1]}"
+            return 0
+        fi
+    done
+    flunk "no line matches /$1/"
+}
+
+# assert_usage_error: exit status 2, nothing on stdout, and for C programs
+# exactly one line on stderr that carries the usage. (A Python twin's
+# argparse prints two lines, its usage and the error, also with status 2.)
+assert_usage_error() {
+    local impl=${1:-c}
+    [ "$status" -eq 2 ] || flunk "expected exit status 2 for bad usage"
+    [ -z "$output" ] || flunk "expected nothing on stdout for bad usage"
+    [[ ${stderr-} == *usage:* ]] || flunk "expected the usage on stderr"
+    if [ "$impl" = c ]; then
+        [ "${#stderr_lines[@]}" -eq 1 ] || flunk "expected exactly one line on stderr"
+    fi
+}
+
+# bad_usage IMPL CHAPTER PROGRAM ARGS...: one bad call, checked.
+bad_usage() {
+    local impl=$1
+    run_impl "$@"
+    assert_usage_error "$impl"
+}
+
+# The cases every program must refuse, whatever its options.
+assert_common_bad_usage() {
+    local impl=$1 chapter=$2 program=$3
+    bad_usage "$impl" "$chapter" "$program" -Z
+    bad_usage "$impl" "$chapter" "$program" extra-operand
+    WORKBOOK_PACE=abc bad_usage "$impl" "$chapter" "$program"
+    WORKBOOK_PACE=-1 bad_usage "$impl" "$chapter" "$program"
+    WORKBOOK_PACE= bad_usage "$impl" "$chapter" "$program"
+    run_impl "$impl" "$chapter" "$program" -h
+    assert_success
+    [[ $output == *usage:* ]] || flunk "-h should print the usage on stdout"
+}

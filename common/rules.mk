@@ -31,6 +31,10 @@ HEADERS  := $(wildcard $(COMMON)/*.h)
 
 .PHONY: all lib clean
 .DEFAULT_GOAL := all
+# make's built-in rules would link a program without LOCAL_SRCS: cancel them.
+.SUFFIXES:
+%: %.c
+%: %.o
 
 lib: $(LIB)
 
@@ -49,12 +53,18 @@ all: lib
 clean:
 	rm -f $(LIB) $(LIB_OBJS)
 else
-# In a chapter folder: every *.c is a program, except the chapter's own
-# helper sources, which a chapter Makefile may list in LOCAL_SRCS.
+# In a chapter folder: every *.c is a program, except helper sources that
+# are not programs, which a chapter Makefile lists in LOCAL_SRCS before the
+# include: its own (LOCAL_SRCS := queue.c) or an earlier chapter's
+# (LOCAL_SRCS := ../04-queue/queue.c); they are linked into every program.
 CHAPTER    := $(firstword $(subst -, ,$(notdir $(CURDIR))))
 OUTP       := $(if $(BUILD_ROOT),$(OUT)/)
-LOCAL_OBJS := $(LOCAL_SRCS:%.c=$(OUTP)%.o)
-PROGRAMS   := $(patsubst %.c,%,$(filter-out $(LOCAL_SRCS),$(wildcard *.c)))
+LOCAL_DIRS := $(filter-out ./,$(sort $(dir $(LOCAL_SRCS))))
+LOCAL_OBJS := $(addprefix $(OUTP),$(notdir $(LOCAL_SRCS:.c=.o)))
+PROGRAMS   := $(patsubst %.c,%,$(filter-out $(notdir $(LOCAL_SRCS)),$(wildcard *.c)))
+CPPFLAGS   += $(addprefix -I,$(LOCAL_DIRS))
+vpath %.c $(LOCAL_DIRS)
+vpath %.h $(LOCAL_DIRS)
 BINARIES   := $(PROGRAMS:%=$(OUTP)%)
 MKOUT      := $(if $(BUILD_ROOT),| $(OUT))
 
@@ -66,10 +76,10 @@ ifdef BUILD_ROOT
 $(PROGRAMS): %: $(OUT)/%
 endif
 
-$(OUTP)%.o: %.c $(HEADERS) $(wildcard *.h) $(MKOUT)
+$(OUTP)%.o: %.c $(HEADERS) $(wildcard *.h $(addsuffix *.h,$(LOCAL_DIRS))) $(MKOUT)
 	$(CC) $(WB_FLAGS) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
-$(OUTP)%: %.c $(LOCAL_OBJS) $(LIB) $(HEADERS) $(wildcard *.h) $(MKOUT)
+$(OUTP)%: %.c $(LOCAL_OBJS) $(LIB) $(HEADERS) $(wildcard *.h $(addsuffix *.h,$(LOCAL_DIRS))) $(MKOUT)
 	$(CC) $(WB_FLAGS) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LOCAL_OBJS) $(LIB) $(LDLIBS)
 
 ifdef BUILD_ROOT
@@ -78,5 +88,5 @@ $(OUT):
 endif
 
 clean:
-	rm -f $(PROGRAMS) $(LOCAL_SRCS:%.c=%.o)
+	rm -f $(PROGRAMS) $(notdir $(LOCAL_SRCS:.c=.o))
 endif

@@ -33,3 +33,149 @@ fork_demo_bad_usage() {
 
 @test "fork_demo: bad usage gets one line and status 2" { fork_demo_bad_usage c; }
 @test "fork_demo.py: bad usage gets status 2" { fork_demo_bad_usage py; }
+
+# ---- fork_isolation --------------------------------------------------------
+fork_isolation_checks() {
+    run_impl "$1" 01-fork fork_isolation -a 40
+    assert_success
+    assert_count 4 '.'
+    assert_count 1 '^child  \([0-9]+\): age = 41 at '
+    assert_count 3 '^parent \([0-9]+\): age = 40 at '
+    # The parent's last line waits for the child: guaranteed after it.
+    assert_before '^child  .*age = 41' '^parent .*age = 40 .*after the child ended$'
+    assert_before '^parent .*before fork$' '^child '
+}
+
+@test "fork_isolation: the child's change is not seen by the parent" { fork_isolation_checks c; }
+@test "fork_isolation.py: the child's change is not seen by the parent" { fork_isolation_checks py; }
+
+@test "fork_isolation: the same virtual address holds two values" {
+    run_c 01-fork fork_isolation
+    assert_success
+    local addresses
+    addresses=$(printf '%s\n' "${lines[@]}" | sed -n 's/.* at \(0x[0-9a-f]*\),.*/\1/p' | sort -u)
+    [ "$(printf '%s\n' "$addresses" | wc -l)" -eq 1 ] || flunk "expected one address, got: $addresses"
+    assert_count 1 'age = 23 at '
+    assert_count 3 'age = 22 at '
+}
+
+fork_isolation_bad_usage() {
+    assert_common_bad_usage "$1" 01-fork fork_isolation
+    bad_usage "$1" 01-fork fork_isolation -a
+    bad_usage "$1" 01-fork fork_isolation -a old
+    bad_usage "$1" 01-fork fork_isolation -a -1
+    bad_usage "$1" 01-fork fork_isolation -a 151
+}
+
+@test "fork_isolation: bad usage" { fork_isolation_bad_usage c; }
+@test "fork_isolation.py: bad usage" { fork_isolation_bad_usage py; }
+
+# ---- fork_buffering --------------------------------------------------------
+# Through a pipe (bats reads output through one) and into a file, stdio is
+# fully buffered: the broken mode prints its first line twice, every time.
+fork_buffering_checks() {
+    local impl=$1 mode
+    run_impl "$impl" 01-fork fork_buffering -m broken
+    assert_success
+    assert_count 2 '^printed once, before fork \(pid [0-9]+\)$'
+    for mode in flush write; do
+        run_impl "$impl" 01-fork fork_buffering -m "$mode"
+        assert_success
+        assert_count 1 '^printed once, before fork \(pid [0-9]+\)$'
+        assert_count 3 '.'
+        assert_before '^printed once' '^child '
+        assert_before '^child ' '^parent '
+    done
+}
+
+@test "fork_buffering: a buffered line is duplicated by fork; flush or write fix it" { fork_buffering_checks c; }
+@test "fork_buffering.py: a buffered line is duplicated by fork; flush or write fix it" { fork_buffering_checks py; }
+
+fork_buffering_to_file() {
+    local impl=$1 out="$BATS_TEST_TMPDIR/out.txt" cmd
+    if [ "$impl" = c ]; then
+        cmd="$WB_WRAP $WB_BIN_ROOT/chapters/01-fork/fork_buffering"
+    else
+        need_python
+        cmd="python3 $WB_ROOT/chapters/01-fork/fork_buffering.py"
+    fi
+    run_limited sh -c "$cmd -m broken > '$out'"
+    assert_success
+    [ "$(grep -c '^printed once, before fork' "$out")" -eq 2 ] || flunk "broken into a file: expected the line twice"
+    run_limited sh -c "$cmd -m write > '$out'"
+    assert_success
+    [ "$(grep -c '^printed once, before fork' "$out")" -eq 1 ] || flunk "write into a file: expected the line once"
+}
+
+@test "fork_buffering: the same into a file" { fork_buffering_to_file c; }
+@test "fork_buffering.py: the same into a file" { fork_buffering_to_file py; }
+
+@test "fork_buffering.py: PYTHONUNBUFFERED hides the duplication" {
+    PYTHONUNBUFFERED=1 run_py 01-fork fork_buffering -m broken
+    assert_success
+    assert_count 1 '^printed once, before fork'
+}
+
+fork_buffering_bad_usage() {
+    assert_common_bad_usage "$1" 01-fork fork_buffering
+    bad_usage "$1" 01-fork fork_buffering -m
+    bad_usage "$1" 01-fork fork_buffering -m fixed
+}
+
+@test "fork_buffering: bad usage" { fork_buffering_bad_usage c; }
+@test "fork_buffering.py: bad usage" { fork_buffering_bad_usage py; }
+
+# ---- wait_status -----------------------------------------------------------
+wait_status_checks() {
+    run_impl "$1" 01-fork wait_status
+    assert_success
+    assert_count 6 '.'
+    [[ ${lines[1]} =~ exitcode\ +0$ ]] || flunk "case 1: exitcode 0"
+    [[ ${lines[2]} =~ exitcode\ +3$ ]] || flunk "case 2: exitcode 3"
+    [[ ${lines[3]} =~ exitcode\ +1$ ]] || flunk "case 3: exitcode 1"
+    [[ ${lines[4]} =~ exitcode\ -15\ +\(SIGTERM\)$ ]] || flunk "case 4: exitcode -15"
+    [[ ${lines[5]} =~ exitcode\ +-9\ +\(SIGKILL\)$ ]] || flunk "case 5: exitcode -9"
+}
+
+@test "wait_status: each ending decoded" {
+    wait_status_checks c
+    [[ ${lines[2]} =~ WIFEXITED\ +WEXITSTATUS\ +=\ +3 ]] || flunk "exit 3 decoded"
+    [[ ${lines[4]} =~ WIFSIGNALED\ +WTERMSIG\ +=\ 15 ]] || flunk "SIGTERM decoded"
+}
+@test "wait_status.py: each ending's exitcode" { wait_status_checks py; }
+@test "wait_status: bad usage" { assert_common_bad_usage c 01-fork wait_status; }
+@test "wait_status.py: bad usage" { assert_common_bad_usage py 01-fork wait_status; }
+
+# ---- zombie_orphan ---------------------------------------------------------
+zombie_orphan_checks() {
+    run_impl "$1" 01-fork zombie_orphan -t 0
+    assert_success
+    local child middle
+    child=$(capture '^zombie: child ([0-9]+) has exited with status 7; not reaped yet$')
+    assert_before "^zombie: kill\($child, 0\) succeeds" "^zombie: reaped child $child "
+    if [ -d /proc/self ]; then
+        assert_before "^zombie: its state in /proc/$child/stat is Z \(zombie\)$" "^zombie: reaped child $child "
+    fi
+    middle=$(capture '^orphan: middle ([0-9]+) exits, leaving its child [0-9]+ behind$')
+    local orphan first now
+    orphan=$(capture '^orphan: pid ([0-9]+), parent was [0-9]+, is now [0-9]+ ')
+    first=$(capture '^orphan: pid [0-9]+, parent was ([0-9]+), is now [0-9]+ ')
+    now=$(capture '^orphan: pid [0-9]+, parent was [0-9]+, is now ([0-9]+) ')
+    [ "$first" = "$middle" ] || flunk "the orphan's first parent is the middle process"
+    [ "$now" != "$middle" ] || flunk "the orphan's parent changed"
+    [[ ${lines[-1]} =~ ^orphan:\ $orphan\ has\ ended ]] || flunk "the program ends after the orphan"
+}
+
+@test "zombie_orphan: zombie until reaped; the orphan is re-parented" { zombie_orphan_checks c; }
+@test "zombie_orphan.py: zombie until reaped; the orphan is re-parented" { zombie_orphan_checks py; }
+
+zombie_orphan_bad_usage() {
+    assert_common_bad_usage "$1" 01-fork zombie_orphan
+    bad_usage "$1" 01-fork zombie_orphan -t
+    bad_usage "$1" 01-fork zombie_orphan -t soon
+    bad_usage "$1" 01-fork zombie_orphan -t -1
+    bad_usage "$1" 01-fork zombie_orphan -t 61
+}
+
+@test "zombie_orphan: bad usage" { zombie_orphan_bad_usage c; }
+@test "zombie_orphan.py: bad usage" { zombie_orphan_bad_usage py; }

@@ -28,6 +28,9 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:exitcode=86:abort_on_error=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1:exitcode=87}
 export WORKBOOK_PACE=0
 export PYTHONDONTWRITEBYTECODE=1
+# Python buffers stdout into a pipe unless this is set: the twins are tested
+# as a student runs them, with the default buffering.
+unset PYTHONUNBUFFERED
 export LC_ALL=C
 
 # The wrong output is the best diagnosis: print it when a check fails.

@@ -37,11 +37,15 @@
 #include "frame.h"
 #include "pool.h"
 
-/* How many map chunks a worker may have queued at once: one running and one
- * waiting in its pipe, so that it never idles between chunks while the
- * parent wakes up. A one-off task (apply_async) goes to an idle worker only,
- * so it never waits behind a long task while another worker is free. */
+/* How much map work a worker may have queued: always two chunks (one
+ * running, one waiting in its pipe, so that it does not idle while the
+ * parent wakes up), and more while they hold at most ITEM_WINDOW items in
+ * all (small chunks of small tasks then travel many to a system call).
+ * More would only bind work to a worker before it is known to be free.
+ * A one-off task (apply_async) goes to an idle worker only, so it never
+ * waits behind a long task while another worker is free. */
 #define MAP_WINDOW 2
+#define ITEM_WINDOW 32
 
 struct task_head {
     pool_fn *fn;                /* valid in the worker: fork copied the program */
@@ -100,6 +104,7 @@ struct worker {
     int result_fd;              /* read end of its result pipe */
     struct task *head, *tail;   /* sent, not answered yet; head is running */
     int inflight, inflight_oneoff;
+    size_t inflight_items;
     int stopping;               /* the stop message is queued */
     struct buffer out;          /* bytes for its task pipe, not yet written */
     struct buffer in;           /* bytes from its result pipe, not yet parsed */
@@ -197,64 +202,97 @@ int pool_fail(const char *fmt, ...)
     return -1;
 }
 
-/* The worker: take a task message, run each item, answer with one message.
- * It ends at the stop message, or at end of file (the parent is gone). */
+/* Run the items of one task message and append the answer, one frame, to
+ * out. */
+static void run_task(const unsigned char *msg, struct buffer *out, void *arg, void *res)
+{
+    struct task_head h;
+    size_t start = out->len;
+
+    memcpy(&h, msg, sizeof h);
+    out->len += FRAME_HEADER;
+    for (uint32_t i = 0; i < h.count; i++) {
+        size_t room = h.result_cap, got = room;
+        struct item_head ih;
+        int rc;
+
+        /* The task gets its argument and its room in buffers from malloc,
+         * aligned for any type, wherever the item sits in the message. */
+        memcpy(arg, msg + sizeof h + (size_t)i * h.arg_size, h.arg_size);
+        fail_set = 0;
+        rc = h.fn(arg, h.arg_size, res, &got);
+        if (rc == 0 && got > room)
+            rc = pool_fail("the task wrote %zu bytes of result; its room was %zu", got, room);
+        if (rc != 0) {
+            if (!fail_set)
+                pool_fail("the task failed (it returned %d)", rc);
+            ih = (struct item_head){ 1, (uint32_t)strlen(fail_message) };
+            memcpy(out->data + out->len + sizeof ih, fail_message, ih.len);
+        } else {
+            ih = (struct item_head){ 0, (uint32_t)got };
+            memcpy(out->data + out->len + sizeof ih, res, got);
+        }
+        memcpy(out->data + out->len, &ih, sizeof ih);
+        out->len += sizeof ih + ih.len;
+    }
+    frame_put_header(out->data + start, (uint32_t)(out->len - start - FRAME_HEADER));
+}
+
+/* The worker: run the tasks of each message in the order they come, and
+ * answer each message with one message, sent before the next task starts:
+ * if a task kills the worker, every answer before it has reached the
+ * parent, so the parent knows which task it died in. It reads whatever the
+ * pipe holds, which may be several task messages (one read(2) for a batch
+ * of small tasks). It ends at the stop message, or at end of file (the
+ * parent is gone). */
 static noreturn void worker_main(int task_fd, int result_fd)
 {
-    /* Room for any message either way; the pages are touched only as used. */
-    unsigned char *in = xmalloc(FRAME_MAX);
-    unsigned char *out = xmalloc(FRAME_MAX);
-    /* Arguments and results are handed to the task in buffers from malloc,
-     * aligned for any type, whatever their place inside a message. */
+    /* Room for the largest message each way. The pages are touched only as
+     * they are used. */
+    const size_t most = FRAME_HEADER + FRAME_MAX;
+    struct buffer in = { .data = xmalloc(2 * most), .cap = 2 * most };
+    struct buffer out = { .data = xmalloc(most), .cap = most };
     void *arg = xmalloc(POOL_MAX_ARG);
     void *res = xmalloc(POOL_MAX_RESULT);
-    size_t len;
 
     for (;;) {
-        int r = frame_recv(task_fd, in, FRAME_MAX, &len);
+        size_t len;
+        int r;
 
-        if (r == -1)
-            die_child("worker %ld: receive a task", (long)getpid());
-        if (r == 0 || len == 0)
-            break;              /* parent gone, or the stop message */
-
-        struct task_head h;
-        memcpy(&h, in, sizeof h);
-        size_t used = 0;
-        for (uint32_t i = 0; i < h.count; i++) {
-            const unsigned char *a = in + sizeof h + (size_t)i * h.arg_size;
-            size_t room = h.result_cap, got = room;
-            struct item_head ih;
-            int rc;
-
-            memcpy(arg, a, h.arg_size);
-            fail_set = 0;
-            rc = h.fn(arg, h.arg_size, res, &got);
-            if (rc == 0 && got > room) {
-                rc = pool_fail("the task wrote %zu bytes of result; its room was %zu",
-                               got, room);
-            }
-            if (rc != 0) {
-                if (!fail_set)
-                    pool_fail("the task failed (it returned %d)", rc);
-                ih.status = 1;
-                ih.len = (uint32_t)strlen(fail_message);
-                memcpy(out + used + sizeof ih, fail_message, ih.len);
-            } else {
-                ih.status = 0;
-                ih.len = (uint32_t)got;
-                memcpy(out + used + sizeof ih, res, got);
-            }
-            memcpy(out + used, &ih, sizeof ih);
-            used += sizeof ih + ih.len;
+        /* Run every whole message in the buffer, answering each. */
+        while ((r = frame_parse(in.data + in.off, in.len - in.off, FRAME_MAX, &len)) == 1) {
+            if (len == 0)
+                goto stop;                      /* the stop message */
+            run_task(in.data + in.off + FRAME_HEADER, &out, arg, res);
+            in.off += FRAME_HEADER + len;
+            /* If the parent has died, this write raises SIGPIPE, whose
+             * default action ends the worker: nobody wants the result. */
+            if (write_all(result_fd, out.data, out.len) == -1)
+                die_child("worker %ld: send a result", (long)getpid());
+            out.len = 0;
         }
-        /* If the parent has died, this write raises SIGPIPE, whose default
-         * action ends the worker: nobody is left to want the result. */
-        if (frame_send(result_fd, out, used) == -1)
-            die_child("worker %ld: send a result", (long)getpid());
+        if (r == -1) {
+            errno = EPROTO;
+            die_child("worker %ld: a malformed task message", (long)getpid());
+        }
+        /* Then wait for more. Slide what is left of a message to the
+         * front first, so that the largest message always fits. */
+        memmove(in.data, in.data + in.off, in.len - in.off);
+        in.len -= in.off;
+        in.off = 0;
+        ssize_t n;
+        do
+            n = read(task_fd, in.data + in.len, in.cap - in.len);
+        while (n == -1 && errno == EINTR);
+        if (n == -1)
+            die_child("worker %ld: read tasks", (long)getpid());
+        if (n == 0)
+            break;                              /* end of file: parent gone */
+        in.len += (size_t)n;
     }
-    free(in);
-    free(out);
+stop:
+    free(in.data);
+    free(out.data);
     free(arg);
     free(res);
     /* _exit, not exit: the worker is a copy of the parent, and must neither
@@ -326,6 +364,7 @@ static void spawn(pool *p, int slot)
     w->result_fd = result[0];
     w->head = w->tail = NULL;
     w->inflight = w->inflight_oneoff = 0;
+    w->inflight_items = 0;
     w->stopping = 0;
 }
 
@@ -449,6 +488,7 @@ static struct task *pop_running(struct worker *w)
     if (w->head == NULL)
         w->tail = NULL;
     w->inflight--;
+    w->inflight_items -= t->count;
     if (t->result)
         w->inflight_oneoff--;
     return t;
@@ -540,6 +580,7 @@ static void requeue(pool *p, struct worker *w)
     p->pending = w->head;
     w->head = w->tail = NULL;
     w->inflight = w->inflight_oneoff = 0;
+    w->inflight_items = 0;
 }
 
 static void forget_worker(struct worker *w)
@@ -602,6 +643,7 @@ static void send_task(pool *p, struct worker *w, struct task *t)
         w->head = t;
     w->tail = t;
     w->inflight++;
+    w->inflight_items += t->count;
     if (t->result)
         w->inflight_oneoff++;
     (void)p;
@@ -614,7 +656,8 @@ static int can_take(const struct worker *w, const struct task *t)
         return 0;
     if (t->result)              /* a one-off task: an idle worker only */
         return w->inflight == 0;
-    return w->inflight_oneoff == 0 && w->inflight < MAP_WINDOW;
+    return w->inflight_oneoff == 0 &&
+           (w->inflight < MAP_WINDOW || w->inflight_items + t->count <= ITEM_WINDOW);
 }
 
 /* Hand waiting tasks to workers that may take them, the least busy first. */

@@ -1,0 +1,62 @@
+#!/usr/bin/env bats
+# Chapter 05: pool. What a Pool guarantees: every task runs once, at most n
+# at once, on workers started up front; each result goes back to the task
+# that made it; a failing task or a dying worker fails that task only.
+
+load test_helper
+
+START='^worker +[0-9]+ +task +[0-9]+ +start '
+END='^worker +[0-9]+ +task +[0-9]+ +end '
+
+# ---- pool_demo -------------------------------------------------------------
+# pool_demo_checks IMPL WORKERS TASKS [PACE]
+pool_demo_checks() {
+    local impl=$1 workers=$2 tasks=$3
+    WORKBOOK_PACE=${4:-0} run_impl "$impl" 05-pool pool_demo -n "$workers" -t "$tasks"
+    assert_success
+    # The workers are started up front, before any task...
+    local started
+    started=$(capture "^parent +[0-9]+ +Pool\($workers\) started its workers up front:((  *[0-9]+){$workers})$")
+    assert_before "^parent +[0-9]+ +Pool\($workers\) started" "$START"
+    # ...and reused: every task runs on one of them.
+    local pid
+    for pid in $(printf '%s\n' "${lines[@]}" | sed -n 's/^worker \([0-9]*\) .*/\1/p' | sort -u); do
+        [[ " $started " == *" $pid "* ]] || flunk "task ran on $pid, not a worker started up front ($started)"
+    done
+    # Each task starts once and ends once; never more than WORKERS at once.
+    assert_count "$tasks" "$START"
+    assert_count "$tasks" "$END"
+    local i
+    for ((i = 0; i < tasks; i++)); do
+        assert_count 1 "^worker +[0-9]+ +task +$i  start "
+        assert_count 1 "^worker +[0-9]+ +task +$i  end .* -> $((i * i))$"
+        # The parent gets task i's own result back, as a value.
+        assert_count 1 "^parent +[0-9]+ +task +$i  result +$((i * i)) \(expected $((i * i))\)$"
+    done
+    assert_max_overlap "$workers" "$START" "$END"
+    refute_line_re 'WRONG|FAILED|object at 0x'
+    assert_line_re "^parent +[0-9]+ +self-check: $tasks tasks, each result back once and matching its task; at most [0-9]+ ran at once \(limit $workers\): OK$"
+}
+
+@test "pool_demo: Pool(4), 10 tasks: each once, at most 4 at once, results match" { pool_demo_checks c 4 10; }
+@test "pool_demo.py: Pool(4), 10 tasks: each once, at most 4 at once, results match" { pool_demo_checks py 4 10; }
+@test "pool_demo: Pool(1) runs its tasks one at a time" { pool_demo_checks c 1 5; }
+@test "pool_demo.py: Pool(1) runs its tasks one at a time" { pool_demo_checks py 1 5; }
+@test "pool_demo: Pool(3), 40 tasks, with time passing" { pool_demo_checks c 3 40 0.01; }
+@test "pool_demo.py: Pool(3), 40 tasks, with time passing" { pool_demo_checks py 3 40 0.01; }
+
+pool_demo_bad_usage() {
+    assert_common_bad_usage "$1" 05-pool pool_demo
+    bad_usage "$1" 05-pool pool_demo -n
+    bad_usage "$1" 05-pool pool_demo -n abc
+    bad_usage "$1" 05-pool pool_demo -n 0
+    bad_usage "$1" 05-pool pool_demo -n -1
+    bad_usage "$1" 05-pool pool_demo -n 65
+    bad_usage "$1" 05-pool pool_demo -t
+    bad_usage "$1" 05-pool pool_demo -t 0
+    bad_usage "$1" 05-pool pool_demo -t 1x
+    bad_usage "$1" 05-pool pool_demo -t 99999999999999999999
+}
+
+@test "pool_demo: bad usage gets one line and status 2" { pool_demo_bad_usage c; }
+@test "pool_demo.py: bad usage gets status 2" { pool_demo_bad_usage py; }

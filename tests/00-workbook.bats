@@ -78,6 +78,7 @@ chapter_programs() {
 
 @test "no built binary is tracked by git" {
     command -v git >/dev/null && git -C "$WB_ROOT" rev-parse >/dev/null 2>&1 || skip "not a git checkout"
+    command -v file >/dev/null || skip "the file command is not installed"
     local tracked
     tracked=$(git -C "$WB_ROOT" ls-files -z | (cd "$WB_ROOT" && xargs -0 -r file) | grep -E 'ELF|Mach-O|current ar archive' || true)
     [ -z "$tracked" ] || flunk "binaries tracked: $tracked"

@@ -60,3 +60,55 @@ pool_demo_bad_usage() {
 
 @test "pool_demo: bad usage gets one line and status 2" { pool_demo_bad_usage c; }
 @test "pool_demo.py: bad usage gets status 2" { pool_demo_bad_usage py; }
+
+# ---- pool_errors -----------------------------------------------------------
+pool_errors_checks() {
+    local impl=$1
+    run_impl "$impl" 05-pool pool_errors
+    assert_success
+    local i
+    for i in 0 1 2 4 7; do
+        assert_count 1 "^parent +[0-9]+ +task $i  result $((i * i)) \(expected $((i * i))\)$"
+    done
+    assert_count 9 "^worker +[0-9]+ +task [0-7]  start$"    # part 2 runs task 3 again
+    local pid5 pid6
+    pid5=$(capture "^worker +([0-9]+) +task 5  start$")
+    pid6=$(capture "^worker +([0-9]+) +task 6  start$")
+    if [ "$impl" = c ]; then
+        # Each failure is THAT task's error, naming the worker that ran it.
+        assert_count 1 "^parent +[0-9]+ +task 3  FAILED: open /nonexistent/input-3: No such file or directory$"
+        assert_count 1 "^parent +[0-9]+ +task 5  FAILED: worker $pid5 was killed by SIGKILL while running this task$"
+        assert_count 1 "^parent +[0-9]+ +task 6  FAILED: worker $pid6 exited with status 3 while running this task$"
+        assert_line_re "^parent +[0-9]+ +8 tasks: 5 results, 3 failed, each reported for its own task; 2 workers replaced; join\(\) returned 0$"
+        # An error nobody fetched is counted by join().
+        assert_line_re "^parent +[0-9]+ +join\(\) returned 1: 1 failed task whose error nobody fetched$"
+        assert_line_re "^parent +[0-9]+ +long task  pool terminated while this task was running$"
+        assert_line_re "^parent +[0-9]+ +next task  pool terminated before this task started$"
+    else
+        # Python re-raises the task's exception, but loses the tasks whose
+        # workers died, and an error nobody fetched.
+        assert_count 1 "^parent +[0-9]+ +task 3  FAILED: FileNotFoundError: .*/nonexistent/input-3"
+        assert_count 1 "^parent +[0-9]+ +task 5  LOST: "
+        assert_count 1 "^parent +[0-9]+ +task 6  LOST: "
+        assert_line_re "^parent +[0-9]+ +join\(\) returned None: "
+        assert_line_re "^parent +[0-9]+ +long task  no result: "
+        assert_line_re "^parent +[0-9]+ +next task  no result: "
+    fi
+    assert_before "^parent +[0-9]+ +task 7  result" "^--- 2\."
+    assert_before "^--- 2\." "^--- 3\."
+    assert_line_re "^parent +[0-9]+ +self-check: .*: OK$"
+}
+
+@test "pool_errors: a failed task and dead workers are reported for their own task; the pool goes on" { pool_errors_checks c; }
+@test "pool_errors.py: Python re-raises a task's error but loses tasks whose worker died" { pool_errors_checks py; }
+
+pool_errors_bad_usage() {
+    assert_common_bad_usage "$1" 05-pool pool_errors
+    bad_usage "$1" 05-pool pool_errors -n
+    bad_usage "$1" 05-pool pool_errors -n x
+    bad_usage "$1" 05-pool pool_errors -n 0
+    bad_usage "$1" 05-pool pool_errors -n 65
+}
+
+@test "pool_errors: bad usage gets one line and status 2" { pool_errors_bad_usage c; }
+@test "pool_errors.py: bad usage gets status 2" { pool_errors_bad_usage py; }

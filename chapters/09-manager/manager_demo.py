@@ -1,0 +1,69 @@
+"""manager_demo.py - a manager process serves a dict and a list to 10
+workers; a plain list is not shared.
+
+The C twin is manager_demo.c. Usage: python3 manager_demo.py [-n WORKERS]
+Racy: the order of the workers' lines, the order of their pids in l, and
+how much of l each worker sees.
+"""
+import argparse
+import os
+import sys
+from multiprocessing import Manager, Process
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "common"))
+from workbook import int_in, parse_args  # noqa: E402
+
+
+def worker(number, d, l, plain):
+    # d and l are proxies: each operation is a request to the manager's
+    # server and its reply. plain is this process's own copy of a list.
+    d[1] = '1'
+    d['2'] = 2
+    d[0.25] = None
+    l.append(os.getpid())
+    plain.append(os.getpid())
+    print(f"worker {number:2d} ({os.getpid()}): l = {l}, plain = {plain}", flush=True)
+
+
+def main():
+    parser = argparse.ArgumentParser(description="a manager shares a dict and a list")
+    parser.add_argument("-n", dest="workers", type=int_in(1, 32), default=10, metavar="WORKERS")
+    args = parse_args(parser)
+
+    me = os.getpid()
+    with Manager() as manager:
+        # manager._process is not public API: read here only to print the pid.
+        print(f"main      ({me}): manager server {manager._process.pid} at {manager.address}",
+              flush=True)
+        d = manager.dict()
+        l = manager.list(range(5))
+        plain = []
+        workers = [Process(target=worker, args=(i + 1, d, l, plain))
+                   for i in range(args.workers)]
+        for p in workers:
+            p.start()
+        for p in workers:
+            p.join()
+        ok = all(p.exitcode == 0 for p in workers)
+
+        # Every worker has been joined: all its requests were answered.
+        print(f"main      ({me}): d = {d}", flush=True)
+        ok = ok and list(d.items()) == [(1, '1'), ('2', 2), (0.25, None)]
+        print(f"main      ({me}): l = {l}", flush=True)
+        items = list(l)
+        pids = sorted(p.pid for p in workers)
+        ok = ok and items[:5] == [0, 1, 2, 3, 4] and sorted(items[5:]) == pids
+        print(f"main      ({me}): plain = {plain} (each worker appended to its own copy)",
+              flush=True)
+        ok = ok and plain == []
+        process = manager._process
+    # Leaving the with block shut the manager down and joined its process.
+    print(f"main      ({me}): manager stopped (exitcode {process.exitcode})", flush=True)
+    ok = ok and process.exitcode == 0
+    print(f"main      ({me}): check: l = 0..4 + the {args.workers} workers' pids, "
+          f"d has 3 keys, plain is empty: {'OK' if ok else 'FAILED'}", flush=True)
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()

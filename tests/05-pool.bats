@@ -112,3 +112,44 @@ pool_errors_bad_usage() {
 
 @test "pool_errors: bad usage gets one line and status 2" { pool_errors_bad_usage c; }
 @test "pool_errors.py: bad usage gets status 2" { pool_errors_bad_usage py; }
+
+# ---- pool_apply ------------------------------------------------------------
+pool_apply_checks() {
+    local impl=$1 tasks=4
+    run_impl "$impl" 05-pool pool_apply -n 3 -t $tasks
+    assert_success
+    local i
+    for ((i = 0; i < tasks; i++)); do
+        assert_count 1 "^worker +[0-9]+ +apply task $i  start$"
+        assert_count 1 "^worker +[0-9]+ +async task $i  start$"
+        # apply returns after its task has ended, with that task's value.
+        assert_before "^worker +[0-9]+ +apply task $i  end +-> $((10 * i))$" \
+                      "^parent +[0-9]+ +apply\(task $i\) returned $((10 * i)) after "
+        assert_count 1 "^parent +[0-9]+ +get\(\) of task $i -> $((10 * i))$"
+    done
+    # apply's tasks never overlap: each ends before the next starts.
+    assert_max_overlap 1 '^worker +[0-9]+ +apply task [0-9]+  start$' '^worker +[0-9]+ +apply task [0-9]+  end '
+    assert_max_overlap 3 '^worker +[0-9]+ +async task [0-9]+  start$' '^worker +[0-9]+ +async task [0-9]+  end '
+    # Part 3: nothing can finish the slow task before the go.
+    assert_line_re "^parent +[0-9]+ +ready\(\) -> false$"
+    assert_line_re "^parent +[0-9]+ +get\(timeout=0\.00 s\) -> timed out: the task still runs$"
+    assert_before "^parent +[0-9]+ +go!$" "^worker +[0-9]+ +slow task  end +-> 42$"
+    assert_line_re "^parent +[0-9]+ +get\(\) -> 42; ready\(\) -> true$"
+    assert_line_re "^parent +[0-9]+ +self-check: .*: OK$"
+}
+
+@test "pool_apply: apply blocks (its tasks never overlap); apply_async, get(timeout), ready" { pool_apply_checks c; }
+@test "pool_apply.py: apply blocks (its tasks never overlap); apply_async, get(timeout), ready" { pool_apply_checks py; }
+
+pool_apply_bad_usage() {
+    assert_common_bad_usage "$1" 05-pool pool_apply
+    bad_usage "$1" 05-pool pool_apply -n
+    bad_usage "$1" 05-pool pool_apply -n 0
+    bad_usage "$1" 05-pool pool_apply -n 3.5
+    bad_usage "$1" 05-pool pool_apply -t
+    bad_usage "$1" 05-pool pool_apply -t -2
+    bad_usage "$1" 05-pool pool_apply -t 101
+}
+
+@test "pool_apply: bad usage gets one line and status 2" { pool_apply_bad_usage c; }
+@test "pool_apply.py: bad usage gets status 2" { pool_apply_bad_usage py; }

@@ -153,3 +153,51 @@ pool_apply_bad_usage() {
 
 @test "pool_apply: bad usage gets one line and status 2" { pool_apply_bad_usage c; }
 @test "pool_apply.py: bad usage gets status 2" { pool_apply_bad_usage py; }
+
+# ---- pool_map --------------------------------------------------------------
+# The slice lines of one run, without the pids.
+slice_rows() {
+    printf '%s\n' "${lines[@]}" | sed -n 's/^parent *[0-9]* *\(slices .*\)/\1/p'
+}
+
+pool_map_checks() {
+    local impl=$1
+    # pi(100000) = 9592: an answer known independently of both programs.
+    run_impl "$impl" 05-pool pool_map -n 3 -m 100000 -s 13
+    assert_success
+    assert_line_re "^parent +[0-9]+ +counting the primes below 100000 in 13 slices, serially and with Pool\(3\)\.map$"
+    assert_line_re "^parent +[0-9]+ +Pool\(3\)\.map, chunksize 2: +[0-9.]+ s +\(speed-up [0-9.]+x with 3 workers\)$"
+    assert_line_re "^parent +[0-9]+ +total: 9592 primes below 100000$"
+    assert_line_re "^parent +[0-9]+ +self-check: Pool\.map's 13 results equal the serial ones, in order: OK$"
+    assert_count 2 "^parent +[0-9]+ +slices "
+    local three
+    three=$(slice_rows)
+    # One worker, one item per chunk: the same results, in the same order.
+    run_impl "$impl" 05-pool pool_map -n 1 -m 100000 -s 13 -k 1
+    assert_success
+    assert_line_re "^parent +[0-9]+ +Pool\(1\)\.map, chunksize 1: .*with 1 worker\)$"
+    [ "$(slice_rows)" = "$three" ] || flunk "Pool(1) and Pool(3) gave different results"
+    run_impl "$impl" 05-pool pool_map -n 2 -m 10000 -s 1
+    assert_success
+    assert_line_re "^parent +[0-9]+ +slices +0 to +0: 1229$"
+    assert_line_re "^parent +[0-9]+ +self-check: .*: OK$"
+}
+
+@test "pool_map: map returns the serial results, in order" { pool_map_checks c; }
+@test "pool_map.py: map returns the serial results, in order" { pool_map_checks py; }
+
+pool_map_bad_usage() {
+    assert_common_bad_usage "$1" 05-pool pool_map
+    bad_usage "$1" 05-pool pool_map -n
+    bad_usage "$1" 05-pool pool_map -n 0
+    bad_usage "$1" 05-pool pool_map -m 1
+    bad_usage "$1" 05-pool pool_map -m 1e6
+    bad_usage "$1" 05-pool pool_map -m 999999999999
+    bad_usage "$1" 05-pool pool_map -s 0
+    bad_usage "$1" 05-pool pool_map -k 0
+    bad_usage "$1" 05-pool pool_map -k
+    bad_usage "$1" 05-pool pool_map -m 10 -s 11
+}
+
+@test "pool_map: bad usage gets one line and status 2" { pool_map_bad_usage c; }
+@test "pool_map.py: bad usage gets status 2" { pool_map_bad_usage py; }

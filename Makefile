@@ -2,7 +2,8 @@
 #   make              build every chapter (binaries sit beside their sources)
 #   make chapter-05   build one chapter (works inside chapters/05-pool/ too)
 #   make test         build everything and run the whole bats suite
-#   make check        the suite against a sanitizer build, then under valgrind
+#   make check        sanitizers, valgrind, leftovers, signals, bad input, fuzzing
+#   make stress       the suite N times (N=20) under load and on one CPU
 #   make clean        remove everything built
 #   make help         this list
 # The build rules themselves live in common/rules.mk.
@@ -36,23 +37,54 @@ $(foreach d,$(CHAPTER_DIRS),$(eval $(call chapter_rule,$(d),chapter-$(call chapt
 test: all
 	tests/bats-run tests
 
-# The same suite against an AddressSanitizer + UndefinedBehaviorSanitizer
-# build kept in build/asan, then under valgrind memcheck, following
-# children, against a build kept in build/valgrind with DWARF 4 debug
-# information (valgrind 3.19 cannot read clang 14's default DWARF 5). The
-# in-place binaries are not touched.
-check: check-asan check-valgrind
+# make check: the reliability checks of tests/check/run, over every program
+# of every chapter (found anew each time): the suite against an
+# AddressSanitizer + UndefinedBehaviorSanitizer build (build/asan) and under
+# valgrind memcheck following children (build/valgrind, DWARF 4: valgrind
+# 3.19 cannot read clang 14's default DWARF 5); each program under valgrind;
+# hygiene after a normal run, SIGINT/SIGTERM/SIGKILL during one, a table of
+# bad arguments and random argument vectors; the fuzz targets of tests/fuzz
+# for FUZZ_TIME seconds each. It ends with one line of figures and fails if
+# any figure that must be zero is not. The in-place binaries are not
+# touched. make check-PART runs one part (see CHECK_PARTS).
+# make stress [N=20]: the suite N times under a CPU load, then N times pinned
+# to one CPU; every flake reported with its test and output.
+FUZZ_TIME    ?= 60
+CHECK_RANDOM ?= 25
+CHECK_PACE   ?= 0.2
+N            ?= 20
+CHECK_PARTS  := suite-asan suite-valgrind memcheck hygiene interrupt \
+                bad-input random-argv fuzz
+CHECK_RUN     = ASAN_ROOT=$(CURDIR)/build/asan \
+                VALGRIND_ROOT=$(CURDIR)/build/valgrind WB_VALGRIND="$(VALGRIND)" \
+                FUZZ_TIME=$(FUZZ_TIME) CHECK_RANDOM=$(CHECK_RANDOM) \
+                CHECK_PACE=$(CHECK_PACE) tests/check/run
 
-check-asan:
+.PHONY: check-builds check-asan-build check-valgrind-build stress \
+        $(addprefix check-,$(CHECK_PARTS))
+check: all check-builds
+	$(CHECK_RUN) all
+
+check-builds: check-asan-build check-valgrind-build
+
+check-asan-build: lib
 	+$(MAKE) BUILD_ROOT=$(CURDIR)/build/asan CFLAGS='$(SAN_FLAGS)' \
 	        LDFLAGS='-fsanitize=address,undefined' all
-	WB_BIN_ROOT=$(CURDIR)/build/asan WB_TWINS=skip WB_TIMEOUT_SCALE=3 \
-	        tests/bats-run tests
 
-check-valgrind:
+check-valgrind-build: lib
 	+$(MAKE) BUILD_ROOT=$(CURDIR)/build/valgrind CFLAGS='-O2 -gdwarf-4' all
-	WB_BIN_ROOT=$(CURDIR)/build/valgrind WB_WRAP="$(VALGRIND)" WB_TWINS=skip \
-	        WB_TIMEOUT_SCALE=10 tests/bats-run tests
+
+check-asan: check-suite-asan
+check-valgrind: check-suite-valgrind
+
+check-suite-asan check-random-argv: check-asan-build
+check-suite-valgrind check-memcheck: check-valgrind-build
+check-hygiene check-interrupt check-bad-input: all
+$(addprefix check-,$(CHECK_PARTS)):
+	$(CHECK_RUN) $(patsubst check-%,%,$@)
+
+stress: all
+	N=$(N) tests/check/stress
 
 # Each chapter folder, and common/, cleans itself, so that a
 # make clean in the top folder cleans exactly what a chapter's would.

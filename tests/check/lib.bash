@@ -37,7 +37,7 @@ parse_usage() {
     local bin=$1 line rest group part letter meta
     U_NAME='' U_FLAGS='' U_VALUES='' U_ERROR=''
     U_META=()
-    line=$(env -u WORKBOOK_PACE timeout 10 "$bin" -h 2>/dev/null | head -n 1)
+    line=$( (unset WORKBOOK_PACE; probe_run "$bin" -h) 2>/dev/null | head -n 1)
     if [[ ! $line =~ ^usage:\ ([^ ]+)(.*)$ ]]; then
         U_ERROR="-h printed no usage line: '$line'"
         return 1
@@ -86,6 +86,16 @@ parse_usage() {
     return 0
 }
 
+# probe_run PROGRAM ARGS...: a quick question to a program (its usage, its
+# message for a bad value), asked in a scratch folder: a value it takes
+# as a file name must not land in the working tree.
+probe_run() {
+    local dir=$WORK_TOP/probe
+    rm -rf "$dir"
+    mkdir -p "$dir"
+    (cd "$dir" && TMPDIR=$dir exec timeout -k 1 10 "$@" </dev/null)
+}
+
 # probe_option PROGRAM_PATH LETTER: what kind of value -LETTER takes, from
 # the program's own error messages (common/args.c words them):
 #   O_KIND   int | double | enum | free
@@ -100,7 +110,7 @@ probe_option() {
         O_ENUM=${meta//|/ }
         return 0
     fi
-    msg=$(WORKBOOK_PACE=0 timeout 10 "$bin" "-$letter" 'not-a-value' 2>&1 >/dev/null)
+    msg=$(WORKBOOK_PACE=0 probe_run "$bin" "-$letter" 'not-a-value' 2>&1 >/dev/null)
     case $msg in
     *"wants one of "*)
         # "-r wants one of pipe_rt, sock_rt, not '...'": words to choose from
@@ -120,13 +130,13 @@ probe_option() {
         ;;
     esac
     # A value far outside any sensible range makes arg_long/arg_double state it.
-    msg=$(WORKBOOK_PACE=0 timeout 10 "$bin" "-$letter" '-99999999999' 2>&1 >/dev/null)
+    msg=$(WORKBOOK_PACE=0 probe_run "$bin" "-$letter" '-99999999999' 2>&1 >/dev/null)
     if [[ $msg =~ must\ be\ from\ ([-0-9.e+]+)\ to\ ([-0-9.e+]+) ]]; then
         O_MIN=${BASH_REMATCH[1]}
         O_MAX=${BASH_REMATCH[2]}
         return 0
     fi
-    msg=$(WORKBOOK_PACE=0 timeout 10 "$bin" "-$letter" '99999999999' 2>&1 >/dev/null)
+    msg=$(WORKBOOK_PACE=0 probe_run "$bin" "-$letter" '99999999999' 2>&1 >/dev/null)
     if [[ $msg =~ must\ be\ from\ ([-0-9.e+]+)\ to\ ([-0-9.e+]+) ]]; then
         O_MIN=${BASH_REMATCH[1]}
         O_MAX=${BASH_REMATCH[2]}

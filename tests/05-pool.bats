@@ -201,3 +201,79 @@ pool_map_bad_usage() {
 
 @test "pool_map: bad usage gets one line and status 2" { pool_map_bad_usage c; }
 @test "pool_map.py: bad usage gets status 2" { pool_map_bad_usage py; }
+
+# ---- pool_files ------------------------------------------------------------
+# A small tree: an empty file, text, a file larger than one read, a nested
+# folder, a name with spaces, and a symbolic link that must not be followed.
+make_tree() {
+    local top=$1
+    mkdir -p "$top/sub/deeper"
+    : > "$top/empty"
+    printf 'hello, pool\n' > "$top/hello.txt"
+    awk 'BEGIN { for (i = 0; i < 30000; i++) printf "%d line of data %d\n", i, i * 7 }' > "$top/sub/big.txt"
+    printf 'x' > "$top/sub/deeper/one byte"
+    printf 'abc' > "$top/sub/deeper/abc"
+    ln -s ../hello.txt "$top/sub/link-to-hello"
+}
+
+pool_files_checks() {
+    local impl=$1
+    command -v cksum >/dev/null || skip "no cksum command to compare with"
+    local top="$BATS_TEST_TMPDIR/tree"
+    make_tree "$top"
+    run_impl "$impl" 05-pool pool_files -d "$top" -n 3
+    assert_success
+    # The system's cksum is the independent check: the same lines.
+    local want got
+    want=$(cd / && find "$top" -type f | LC_ALL=C sort | while IFS= read -r f; do cksum "$f"; done)
+    got=$(printf '%s\n' "${lines[@]}" | grep -v '^parent ')
+    [ "$got" = "$want" ] || flunk "digests differ from cksum's:
+$want"
+    assert_line_re "^parent +[0-9]+ +5 files, [0-9]+ bytes under $top: Pool\(3\) "
+    assert_line_re "^parent +[0-9]+ +self-check: the pool's answers for 5 files equal the serial ones: OK$"
+    refute_line_re "link-to-hello"
+}
+
+@test "pool_files: the same digests as the system's cksum, and as serial" { pool_files_checks c; }
+@test "pool_files.py: the same digests as the system's cksum, and as serial" { pool_files_checks py; }
+
+pool_files_unreadable() {
+    local impl=$1
+    [ "$(id -u)" -ne 0 ] || skip "root reads every file: no unreadable file to show"
+    local top="$BATS_TEST_TMPDIR/tree"
+    make_tree "$top"
+    chmod 000 "$top/hello.txt"
+    run_impl "$impl" 05-pool pool_files -d "$top" -n 2
+    assert_status 1
+    assert_count 1 "^parent +[0-9]+ +FAILED: .*$top/hello.txt"
+    assert_count 4 "^[0-9]+ [0-9]+ $top/"
+    assert_line_re "^parent +[0-9]+ +1 file could not be read; "
+    assert_line_re "^parent +[0-9]+ +self-check: .*: OK$"
+}
+
+@test "pool_files: an unreadable file fails its own task; the rest are done" { pool_files_unreadable c; }
+@test "pool_files.py: an unreadable file fails its own task; the rest are done" { pool_files_unreadable py; }
+
+pool_files_default() {
+    # With no option it checksums the current folder: here, the chapter's.
+    cd "$WB_ROOT/chapters/05-pool"
+    run_impl "$1" 05-pool pool_files
+    assert_success
+    assert_line_re "^[0-9]+ [0-9]+ \./pool_files\.c$"
+    assert_line_re "^parent +[0-9]+ +self-check: .*: OK$"
+}
+
+@test "pool_files: by default, the current folder" { pool_files_default c; }
+@test "pool_files.py: by default, the current folder" { pool_files_default py; }
+
+pool_files_bad_usage() {
+    assert_common_bad_usage "$1" 05-pool pool_files
+    bad_usage "$1" 05-pool pool_files -d
+    bad_usage "$1" 05-pool pool_files -d /nonexistent/folder
+    bad_usage "$1" 05-pool pool_files -d /etc/passwd
+    bad_usage "$1" 05-pool pool_files -n 0
+    bad_usage "$1" 05-pool pool_files -n many
+}
+
+@test "pool_files: bad usage gets one line and status 2" { pool_files_bad_usage c; }
+@test "pool_files.py: bad usage gets status 2" { pool_files_bad_usage py; }

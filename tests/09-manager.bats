@@ -60,3 +60,103 @@ manager_demo_bad_usage() {
 
 @test "manager_demo: bad usage" { manager_demo_bad_usage c; }
 @test "manager_demo.py: bad usage" { manager_demo_bad_usage py; }
+
+# ---- manager_queue_pool ------------------------------------------------------
+manager_queue_pool_checks() {
+    local items=$2
+    run_impl "$1" 09-manager manager_queue_pool -n "$items"
+    assert_success
+    local address
+    address=$(capture '^main +\([0-9]+\): manager server [0-9]+ at (/[^,]*), queue id [0-9a-f]+$')
+    assert_count $((2 * items + 7)) '.'
+    # The reader's lines, in order: exactly what the writer put.
+    local got=() line
+    for line in "${lines[@]}"; do
+        [[ $line =~ ^reader\ \([0-9]+\):\ got\ ([0-9]+)$ ]] && got+=("${BASH_REMATCH[1]}")
+    done
+    [ "${got[*]}" = "$(seq -s ' ' 1 "$items")" ] || flunk "the reader got 1..$items in order, got: ${got[*]}"
+    assert_count "$items" '^writer \([0-9]+\): put [0-9]+$'
+    assert_count 1 '^writer \([0-9]+\): put None: no more items$'
+    assert_count 1 "^reader \([0-9]+\): got None: $items items$"
+    assert_count 1 "^main +\([0-9]+\): the writer put $items items$"
+    if [ "$items" -le 20 ]; then
+        assert_count 1 "^main +\([0-9]+\): the reader got \[$(seq -s ', ' 1 "$items")\]$"
+    else    # a long list is cut to fit a line
+        assert_count 1 '^main +\([0-9]+\): the reader got \[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51\.\.\.\]$'
+    fi
+    # The writer's own order, and the end marker after the last item.
+    assert_before "^writer \([0-9]+\): put $items$" '^writer \([0-9]+\): put None'
+    assert_before "^reader \([0-9]+\): got $items$" '^reader \([0-9]+\): got None'
+    [[ ${lines[-1]} =~ ^main\ +\([0-9]+\):\ check:\ .*:\ OK$ ]] || flunk "the self-check passes, last"
+    # The reader and the writer ran in the pool's two workers.
+    local workers
+    workers=$(capture '^main +\([0-9]+\): Pool\(2\) started: workers ([0-9]+ and [0-9]+)$')
+    local r w
+    r=$(capture '^reader \(([0-9]+)\): got None')
+    w=$(capture '^writer \(([0-9]+)\): put None')
+    [[ " ${workers/ and / } " == *" $r "* && " ${workers/ and / } " == *" $w "* && $r != "$w" ]] \
+        || flunk "the reader ($r) and the writer ($w) are the two workers ($workers)"
+    [ ! -e "$(dirname "$address")" ] || flunk "the manager's directory is left behind"
+}
+
+@test "manager_queue_pool: the reader gets everything the writer put, in order" { manager_queue_pool_checks c 3; }
+@test "manager_queue_pool.py: the reader gets everything the writer put, in order" { manager_queue_pool_checks py 3; }
+@test "manager_queue_pool -n 200: the same with 200 items" { manager_queue_pool_checks c 200; }
+@test "manager_queue_pool.py -n 200: the same with 200 items" { manager_queue_pool_checks py 200; }
+
+manager_queue_pool_bad_usage() {
+    assert_common_bad_usage "$1" 09-manager manager_queue_pool
+    bad_usage "$1" 09-manager manager_queue_pool -n
+    bad_usage "$1" 09-manager manager_queue_pool -n many
+    bad_usage "$1" 09-manager manager_queue_pool -n 0
+    bad_usage "$1" 09-manager manager_queue_pool -n -1
+    bad_usage "$1" 09-manager manager_queue_pool -n 1001
+}
+
+@test "manager_queue_pool: bad usage" { manager_queue_pool_bad_usage c; }
+@test "manager_queue_pool.py: bad usage" { manager_queue_pool_bad_usage py; }
+
+# ---- manager_probe (C only: the wire protocol is the workbook's own) --------
+@test "manager_probe: each bad request gets an error or a closed connection; others are served" {
+    run_c 09-manager manager_probe -r 500
+    assert_success
+    local address
+    address=$(capture '^probe \([0-9]+\): manager server [0-9]+ at (/.*)$')
+    # Every case's outcome is the one expected.
+    local line cases=0
+    for line in "${lines[@]}"; do
+        if [[ $line =~ ^probe:\ .*\ -\>\ (.*)\ \(expected\ (.*)\)$ ]]; then
+            cases=$((cases + 1))
+            [[ ${BASH_REMATCH[1]} == "${BASH_REMATCH[2]}"* ]] || flunk "case not as expected: $line"
+        fi
+    done
+    [ "$cases" -eq 17 ] || flunk "17 cases with an expected outcome, found $cases"
+    assert_count 1 '^probe: an unknown operation .* -> BadRequest: unknown operation '
+    assert_count 1 '^probe: a string whose length lies .* -> BadRequest: malformed or truncated value '
+    assert_count 1 '^probe: a frame announcing 1 GiB .* -> TooLarge: '
+    assert_count 1 '^probe: half a frame, then end-of-file .* -> connection closed '
+    assert_count 1 '^probe: another client, while one stalls .* -> served in [0-9]+ ms meanwhile$'
+    assert_count 1 '^probe: the stalled client, completed .* -> OK '
+    assert_count 1 '^probe: a client that never reads replies .* -> [0-9]+ requests sent, none read; others still served$'
+    assert_count 1 '^probe: connection 65, with 64 open .* -> Refused: too many clients \(at most 64\) '
+    assert_count 1 '^probe: random requests .* -> 500 replies \([0-9]+ OK, [0-9]+ errors\), connection open '
+    refute_line_re 'NOT served'
+    assert_count 1 '^probe \([0-9]+\): manager stopped \(exitcode 0\)$'
+    [[ ${lines[-1]} =~ ^probe\ \([0-9]+\):\ check:\ .*:\ OK$ ]] || flunk "the self-check passes, last"
+    [ ! -e "$(dirname "$address")" ] || flunk "the manager's directory is left behind"
+}
+
+@test "manager_probe -r 0: no random requests, every other case" {
+    run_c 09-manager manager_probe -r 0
+    assert_success
+    assert_count 1 '^probe: random requests .* -> 0 replies '
+    [[ ${lines[-1]} =~ :\ OK$ ]] || flunk "the self-check passes"
+}
+
+@test "manager_probe: bad usage" {
+    assert_common_bad_usage c 09-manager manager_probe
+    bad_usage c 09-manager manager_probe -r
+    bad_usage c 09-manager manager_probe -r lots
+    bad_usage c 09-manager manager_probe -r -1
+    bad_usage c 09-manager manager_probe -r 100001
+}

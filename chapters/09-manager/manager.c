@@ -700,12 +700,12 @@ static void accept_clients(struct server *s)
          * exist: a socket passed some other way). */
         if (peer_uid(fd, &uid) == -1) {
             if (errno != ENOSYS) {
-                refuse(fd, "refused: cannot tell who you are (%s)", errno_name(errno));
+                refuse(fd, "cannot tell who you are (%s)", errno_name(errno));
                 continue;
             }
         } else if (uid != geteuid()) {
             log_line(s, "refused a client of uid %ld (not uid %ld)", (long)uid, (long)geteuid());
-            refuse(fd, "refused: uid %ld is not the manager's uid %ld", (long)uid, (long)geteuid());
+            refuse(fd, "uid %ld is not the manager's uid %ld", (long)uid, (long)geteuid());
             continue;
         }
         for (int i = 0; i < MGR_MAX_CLIENTS; i++)
@@ -715,7 +715,7 @@ static void accept_clients(struct server *s)
             }
         if (c == NULL) {
             log_line(s, "refused a client: %d clients already", MGR_MAX_CLIENTS);
-            refuse(fd, "refused: too many clients (at most %d)", MGR_MAX_CLIENTS);
+            refuse(fd, "too many clients (at most %d)", MGR_MAX_CLIENTS);
             continue;
         }
         c->fd = fd;

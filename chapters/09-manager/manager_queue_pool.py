@@ -1,0 +1,96 @@
+"""manager_queue_pool.py - a Pool whose tasks share a queue served by a
+manager.
+
+The C twin is manager_queue_pool.c. Usage: python3 manager_queue_pool.py [-n ITEMS]
+Racy: how the writer's and the reader's lines interleave.
+"""
+import argparse
+import os
+import sys
+from multiprocessing import Manager, Pool
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "common"))
+from workbook import int_in, pace, parse_args  # noqa: E402
+
+READER_PATIENCE = 30.0      # seconds the reader waits for one item
+
+
+def shown(items, cap=200):
+    """The list as C's mgr_values_repr() prints it: cut with "..." to fit."""
+    text = "["
+    for i, item in enumerate(items):
+        sep, one = ("" if i == 0 else ", "), repr(item)
+        if len(text) + len(sep) + len(one) + 5 > cap:
+            text += "..."
+            break
+        text += sep + one
+    return text + "]"
+
+
+def writer(q, items):
+    for n in range(1, items + 1):
+        pace(0.2)
+        q.put(n)
+        print(f"writer ({os.getpid()}): put {n}", flush=True)
+    q.put(None)
+    print(f"writer ({os.getpid()}): put None: no more items", flush=True)
+    return items
+
+
+def reader(q):
+    got = []
+    while True:
+        # Blocks until an item comes: the manager's server runs this get()
+        # in its thread for our connection and answers when an item is there.
+        item = q.get(timeout=READER_PATIENCE)
+        if item is None:
+            break
+        print(f"reader ({os.getpid()}): got {item}", flush=True)
+        got.append(item)
+    print(f"reader ({os.getpid()}): got None: {len(got)} items", flush=True)
+    return got
+
+
+def main():
+    parser = argparse.ArgumentParser(description="Pool tasks share a manager's queue")
+    parser.add_argument("-n", dest="items", type=int_in(1, 1000), default=3, metavar="ITEMS")
+    args = parse_args(parser)
+
+    me = os.getpid()
+    ok = True
+    # The manager first, then the pool. A multiprocessing.Queue() here would
+    # be refused as a task argument (RuntimeError); the proxy of a manager's
+    # queue travels by pickling: its address and id.
+    with Manager() as manager:
+        q = manager.Queue()
+        # manager._process is not public API: read here only to print the pid.
+        print(f"main   ({me}): manager server {manager._process.pid} at {manager.address}, "
+              f"queue id {q._token.id}", flush=True)
+        pool = Pool(2)
+        pids = [w.pid for w in pool._pool]      # not public API either: for the print
+        print(f"main   ({me}): Pool(2) started: workers {pids[0]} and {pids[1]}", flush=True)
+        # The reader first: it waits on the server while the writer puts.
+        r = pool.apply_async(reader, (q,))
+        w = pool.apply_async(writer, (q, args.items))
+        pool.close()
+        try:
+            written = w.get()
+            print(f"main   ({me}): the writer put {written} items", flush=True)
+        except Exception as err:          # the task's own error, re-raised here
+            print(f"main   ({me}): the writer failed: {err!r}", flush=True)
+            ok, written = False, -1
+        try:
+            got = r.get()
+            print(f"main   ({me}): the reader got {shown(got)}", flush=True)
+            ok = ok and got == list(range(1, written + 1))
+        except Exception as err:
+            print(f"main   ({me}): the reader failed: {err!r}", flush=True)
+            ok = False
+        pool.join()
+    print(f"main   ({me}): check: the reader got every item the writer put, in order: "
+          f"{'OK' if ok else 'FAILED'}", flush=True)
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()

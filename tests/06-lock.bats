@@ -86,6 +86,15 @@ lock_counter_checks() {
 @test "lock_counter: with the lock, 4 x 100000 increments give exactly 400000" { lock_counter_checks c; }
 @test "lock_counter.py: with the lock, 4 x 100000 increments give exactly 400000" { lock_counter_checks py; }
 
+# The default run is long enough for the processes to overlap for sure: a
+# lock that did not work would lose updates here.
+@test "lock_counter: by default, 4 x 1000000 increments give exactly 4000000" {
+    run_c 06-lock lock_counter
+    assert_success
+    assert_line_re '^main +\([0-9]+\): counter = 4000000 \(expected 4000000\)$'
+    assert_line_re '^main +\([0-9]+\): exact: no update lost$'
+}
+
 # Without the lock the total is at most the expected one; how much is lost
 # (perhaps nothing) is racy.
 lock_counter_unlocked_checks() {

@@ -20,8 +20,10 @@ holders_checks() {
 }
 
 # ---- semaphore_demo ------------------------------------------------------------
+# A little pace, so that the workers overlap and the semaphore really has
+# to hold some back.
 semaphore_demo_checks() {
-    run_impl "$1" 07-semaphore semaphore_demo
+    WORKBOOK_PACE=0.01 run_impl "$1" 07-semaphore semaphore_demo
     assert_success
     holders_checks 2 5
 }

@@ -1,0 +1,127 @@
+/* event.c - an Event that several processes share (see event.h; chapter 08).
+ * SPDX-License-Identifier: MIT */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <time.h>
+
+#include "common.h"
+#include "event.h"
+#include "lock.h"               /* check_pthread, deadline_in: chapter 06 */
+
+/* How many times a waiter looks at the flag, letting other processes run
+ * in between, before it goes to sleep. Waking a sleeping process costs
+ * tens of microseconds when it sleeps on another CPU (chapter 11 measures
+ * it); news that comes within a few microseconds is caught without it. */
+#define SPINS 20
+
+void shared_mutex_init(pthread_mutex_t *mutex)
+{
+    pthread_mutexattr_t attr;
+
+    check_pthread(pthread_mutexattr_init(&attr), "pthread_mutexattr_init");
+    /* Without PTHREAD_PROCESS_SHARED a mutex is only promised to work
+     * between the threads of one process. */
+    check_pthread(pthread_mutexattr_setpshared(&attr, PTHREAD_PROCESS_SHARED),
+                  "pthread_mutexattr_setpshared");
+    check_pthread(pthread_mutex_init(mutex, &attr), "pthread_mutex_init");
+    check_pthread(pthread_mutexattr_destroy(&attr), "pthread_mutexattr_destroy");
+}
+
+void shared_cond_init(pthread_cond_t *cond)
+{
+    pthread_condattr_t attr;
+
+    check_pthread(pthread_condattr_init(&attr), "pthread_condattr_init");
+    check_pthread(pthread_condattr_setpshared(&attr, PTHREAD_PROCESS_SHARED),
+                  "pthread_condattr_setpshared");
+    /* Timeouts on the monotonic clock: setting the date does not move them. */
+    check_pthread(pthread_condattr_setclock(&attr, CLOCK_MONOTONIC),
+                  "pthread_condattr_setclock");
+    check_pthread(pthread_cond_init(cond, &attr), "pthread_cond_init");
+    check_pthread(pthread_condattr_destroy(&attr), "pthread_condattr_destroy");
+}
+
+void event_init(struct event *ev)
+{
+    shared_mutex_init(&ev->mutex);
+    shared_cond_init(&ev->changed);
+    atomic_init(&ev->flag, false);
+}
+
+void event_destroy(struct event *ev)
+{
+    check_pthread(pthread_cond_destroy(&ev->changed), "pthread_cond_destroy");
+    check_pthread(pthread_mutex_destroy(&ev->mutex), "pthread_mutex_destroy");
+}
+
+void event_set(struct event *ev)
+{
+    /* The flag changes under the mutex, so it cannot change between a
+     * waiter's last look at it and the moment that waiter is asleep on the
+     * condition variable (pthread_cond_wait gives the mutex up only once
+     * the waiter is asleep): no wakeup is lost. */
+    check_pthread(pthread_mutex_lock(&ev->mutex), "pthread_mutex_lock");
+    atomic_store(&ev->flag, true);
+    check_pthread(pthread_mutex_unlock(&ev->mutex), "pthread_mutex_unlock");
+    /* Wake EVERY waiter: they all wait for the same news. After the
+     * unlock, so that a waiter that wakes finds the mutex free. (With
+     * nobody asleep, a broadcast makes no system call.) */
+    check_pthread(pthread_cond_broadcast(&ev->changed), "pthread_cond_broadcast");
+}
+
+void event_clear(struct event *ev)
+{
+    atomic_store(&ev->flag, false);
+}
+
+bool event_is_set(struct event *ev)
+{
+    return atomic_load(&ev->flag);
+}
+
+/* The short active wait before sleeping: true if the flag became true. */
+static bool spin_until_set(struct event *ev)
+{
+    for (int i = 0; i < SPINS; i++) {
+        if (atomic_load(&ev->flag))
+            return true;
+        sched_yield();          /* let the setter run, if it shares our CPU */
+    }
+    return false;
+}
+
+void event_wait(struct event *ev)
+{
+    if (spin_until_set(ev))
+        return;
+    check_pthread(pthread_mutex_lock(&ev->mutex), "pthread_mutex_lock");
+    /* A while, not an if: pthread_cond_wait may return without a
+     * broadcast (a "spurious wakeup"), and the flag may have been cleared
+     * again before we got the mutex back. */
+    while (!atomic_load(&ev->flag))
+        check_pthread(pthread_cond_wait(&ev->changed, &ev->mutex), "pthread_cond_wait");
+    check_pthread(pthread_mutex_unlock(&ev->mutex), "pthread_mutex_unlock");
+}
+
+bool event_wait_timeout(struct event *ev, double seconds)
+{
+    /* One deadline for the whole wait, however many wakeups it takes. */
+    struct timespec deadline = deadline_in(CLOCK_MONOTONIC, seconds);
+    bool flag;
+    int err = 0;
+
+    if (spin_until_set(ev))
+        return true;
+    check_pthread(pthread_mutex_lock(&ev->mutex), "pthread_mutex_lock");
+    while (!(flag = atomic_load(&ev->flag)) && err != ETIMEDOUT) {
+        err = pthread_cond_timedwait(&ev->changed, &ev->mutex, &deadline);
+        if (err != ETIMEDOUT)
+            check_pthread(err, "pthread_cond_timedwait");
+    }
+    check_pthread(pthread_mutex_unlock(&ev->mutex), "pthread_mutex_unlock");
+    return flag;
+}

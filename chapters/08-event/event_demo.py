@@ -1,0 +1,71 @@
+"""event_demo.py - one Event, several processes: some wait until it is set,
+one gives up after a timeout.
+
+The C twin is event_demo.c. Usage: python3 event_demo.py [-n WAITERS]
+main sets the event only after joining the timed waiter, and says so before
+it sets it, so every line printed is guaranteed in its place: the timed
+waiter's False before "setting the event", each blocked waiter's True
+after it. Racy: the order of the "starting" lines.
+"""
+import argparse
+import os
+import sys
+from multiprocessing import Event, Process
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "common"))
+from workbook import int_in, pace, pace_factor, parse_args  # noqa: E402
+
+TIMEOUT = 2.0       # seconds (times WORKBOOK_PACE), as in the tutorial
+
+
+def wait_for_event(e):
+    me = f"{'block':10} ({os.getpid()})"
+    print(f"{me}: wait_for_event: starting", flush=True)
+    e.wait()
+    print(f"{me}: wait_for_event: e.is_set() -> {e.is_set()}", flush=True)
+
+
+def wait_for_event_timeout(e):
+    me = f"{'non-block':10} ({os.getpid()})"
+    timeout = TIMEOUT * pace_factor()
+    print(f"{me}: wait_for_event_timeout: starting, timeout {timeout:g} s", flush=True)
+    was_set = e.wait(timeout)           # the flag, whether set or timed out
+    print(f"{me}: wait_for_event_timeout: e.wait({timeout:g}) -> {was_set}, "
+          f"e.is_set() -> {e.is_set()}", flush=True)
+
+
+def main():
+    parser = argparse.ArgumentParser(description="an Event: wait, wait with a timeout, set")
+    parser.add_argument("-n", dest="waiters", type=int_in(1, 16), default=2, metavar="WAITERS")
+    args = parse_args(parser)
+    me = f"{'main':10} ({os.getpid()})"
+
+    e = Event()
+    plural = "" if args.waiters == 1 else "s"
+    print(f"{me}: starting {args.waiters} blocked waiter{plural} and 1 timed waiter", flush=True)
+    blocked = [Process(target=wait_for_event, args=(e,)) for _ in range(args.waiters)]
+    timed = Process(target=wait_for_event_timeout, args=(e,))
+    for p in blocked + [timed]:
+        p.start()
+
+    # Join the timed waiter BEFORE setting the event: its timeout has then
+    # surely run out with the event still clear.
+    timed.join()
+    if timed.exitcode != 0:
+        sys.exit("event_demo.py: the timed waiter failed")
+    print(f"{me}: the timed waiter has given up; e.is_set() -> {e.is_set()}", flush=True)
+
+    pace(1.0)                           # the blocked waiters are still waiting
+    print(f"{me}: setting the event", flush=True)      # before: a woken waiter prints at once
+    e.set()
+    for p in blocked:
+        p.join()
+        if p.exitcode != 0:
+            sys.exit("event_demo.py: a blocked waiter failed")
+    e.clear()
+    print(f"{me}: every waiter has ended; after e.clear(), e.is_set() -> {e.is_set()}",
+          flush=True)
+
+
+if __name__ == "__main__":
+    main()

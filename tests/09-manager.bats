@@ -160,3 +160,75 @@ manager_queue_pool_bad_usage() {
     bad_usage c 09-manager manager_probe -r -1
     bad_usage c 09-manager manager_probe -r 100001
 }
+
+# ---- manager_crash ------------------------------------------------------------
+# The owner ends without shutting its manager down. C: the server sees
+# end-of-file on its lifeline, removes its socket and directory, and ends.
+manager_crash_common() {
+    local how=$2 code=$3
+    run_impl "$1" 09-manager manager_crash -k "$how"
+    assert_success
+    # Not local: the callers check more with them.
+    owner='' server='' address=''
+    owner=$(capture '^main +\([0-9]+\): started owner ([0-9]+)$')
+    server=$(capture "^owner +\($owner\): manager server ([0-9]+) at /")
+    address=$(capture "^owner +\($owner\): manager server [0-9]+ at (/.*)$")
+    assert_count 1 "^owner +\($owner\): d\['alive'\] = 1 is stored in the server$"
+    assert_count 1 "^main +\([0-9]+\): owner $owner ended \(exitcode $code\)$"
+    assert_before "^owner +\($owner\): ending by " "^main +\([0-9]+\): owner $owner ended"
+    # Whatever happened, nothing is left once the program has ended.
+    [ ! -e "$address" ] || flunk "the socket $address is left behind"
+    [ ! -e "$(dirname "$address")" ] || flunk "the directory of $address is left behind"
+    ! still_running "$server" || flunk "the server $server still runs"
+}
+
+# still_running PID: alive and not a zombie. (kill -0 succeeds on a zombie,
+# and an orphan's zombie waits for its new parent to reap it.)
+still_running() {
+    local state
+    state=$(ps -o stat= -p "$1" 2>/dev/null) || return 1
+    [[ -n $state && $state != Z* ]]
+}
+
+manager_crash_c() {
+    local how=$1 code=$2
+    manager_crash_common c "$how" "$code"
+    assert_count 1 "^manager \($server\): stopping: the owner is gone \(end-of-file on the lifeline\); $address and its directory removed$"
+    # Not asserted: main's "owner ended" and the server's "stopping" both
+    # follow the owner's death, in either order.
+    assert_before "^manager \($server\): stopping: " "^main +\([0-9]+\): every holder of the witness pipe has ended: server $server too$"
+    assert_count 1 "^main +\([0-9]+\): $address: removed$"
+    assert_count 1 "^main +\([0-9]+\): $(dirname "$address"): removed$"
+    [[ ${lines[-1]} =~ ^main\ +\([0-9]+\):\ check:\ the\ server\ did\ not\ outlive\ its\ owner\ and\ left\ nothing:\ OK$ ]] \
+        || flunk "the self-check passes, last"
+}
+
+@test "manager_crash: owner killed by SIGKILL; the server notices, cleans up, ends" { manager_crash_c kill -9; }
+@test "manager_crash -k term: owner killed by SIGTERM; the same" { manager_crash_c term -15; }
+@test "manager_crash -k exit: owner exits without shutdown; the same" { manager_crash_c exit 0; }
+
+# Python's manager has no lifeline: after SIGKILL its server still runs,
+# orphaned, with its socket; the twin stops it and cleans up by hand. A
+# normal exit runs Python's exit handlers, which shut the manager down.
+@test "manager_crash.py: Python's server outlives an owner killed by SIGKILL" {
+    manager_crash_common py kill -9
+    assert_count 1 "^main +\([0-9]+\): server $server is still running, orphaned; its socket is still there$"
+    assert_count 1 "^main +\([0-9]+\): removed $(dirname "$address") by hand$"
+    [[ ${lines[-1]} =~ check:\ the\ server\ outlived\ its\ owner ]] || flunk "the twin says so, last"
+}
+
+@test "manager_crash.py -k exit: Python's exit handlers shut the manager down" {
+    manager_crash_common py exit 0
+    assert_count 1 "^main +\([0-9]+\): every holder of the witness pipe has ended: server $server too$"
+    [[ ${lines[-1]} =~ :\ OK$ ]] || flunk "the self-check passes"
+}
+
+manager_crash_bad_usage() {
+    assert_common_bad_usage "$1" 09-manager manager_crash
+    bad_usage "$1" 09-manager manager_crash -k
+    bad_usage "$1" 09-manager manager_crash -k stop
+    bad_usage "$1" 09-manager manager_crash -k KILL
+}
+
+@test "manager_crash: bad usage" { manager_crash_bad_usage c; }
+@test "manager_crash.py: bad usage" { manager_crash_bad_usage py; }

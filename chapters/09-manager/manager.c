@@ -867,7 +867,7 @@ static void server_main(int listen_fd, int lifeline, const char *dir,
         die_child("unlink %s", path);
     if (rmdir(dir) == -1 && errno != ENOENT)
         die_child("rmdir %s", dir);
-    log_line(&s, "stopping: %s; removed %s", s.stop_reason, path);
+    log_line(&s, "stopping: %s; %s and its directory removed", s.stop_reason, path);
     close(lifeline);
     if (s.stop_signal != 0) {
         /* Die of the signal that stopped us, so that whoever waits for us

@@ -245,31 +245,40 @@ static void run_task(const unsigned char *msg, struct buffer *out, void *arg, vo
  * pipe holds, which may be several task messages (one read(2) for a batch
  * of small tasks). It ends at the stop message, or at end of file (the
  * parent is gone). */
+/* The worker's buffers. They live at file scope, not on worker_main's
+ * stack, so that they stay reachable (for valgrind) even when a task ends
+ * the worker in the middle: _exit() in a task, or terminate's SIGTERM. */
+static struct {
+    struct buffer in, out;
+    void *arg, *res;
+} wk;
+
 static noreturn void worker_main(int task_fd, int result_fd)
 {
     /* Room for the largest message each way. The pages are touched only as
      * they are used. */
     const size_t most = FRAME_HEADER + FRAME_MAX;
-    struct buffer in = { .data = xmalloc(2 * most), .cap = 2 * most };
-    struct buffer out = { .data = xmalloc(most), .cap = most };
-    void *arg = xmalloc(POOL_MAX_ARG);
-    void *res = xmalloc(POOL_MAX_RESULT);
+
+    wk.in = (struct buffer){ .data = xmalloc(2 * most), .cap = 2 * most };
+    wk.out = (struct buffer){ .data = xmalloc(most), .cap = most };
+    wk.arg = xmalloc(POOL_MAX_ARG);
+    wk.res = xmalloc(POOL_MAX_RESULT);
 
     for (;;) {
         size_t len;
         int r;
 
         /* Run every whole message in the buffer, answering each. */
-        while ((r = frame_parse(in.data + in.off, in.len - in.off, FRAME_MAX, &len)) == 1) {
+        while ((r = frame_parse(wk.in.data + wk.in.off, wk.in.len - wk.in.off, FRAME_MAX, &len)) == 1) {
             if (len == 0)
                 goto stop;                      /* the stop message */
-            run_task(in.data + in.off + FRAME_HEADER, &out, arg, res);
-            in.off += FRAME_HEADER + len;
+            run_task(wk.in.data + wk.in.off + FRAME_HEADER, &wk.out, wk.arg, wk.res);
+            wk.in.off += FRAME_HEADER + len;
             /* If the parent has died, this write raises SIGPIPE, whose
              * default action ends the worker: nobody wants the result. */
-            if (write_all(result_fd, out.data, out.len) == -1)
+            if (write_all(result_fd, wk.out.data, wk.out.len) == -1)
                 die_child("worker %ld: send a result", (long)getpid());
-            out.len = 0;
+            wk.out.len = 0;
         }
         if (r == -1) {
             errno = EPROTO;
@@ -277,24 +286,24 @@ static noreturn void worker_main(int task_fd, int result_fd)
         }
         /* Then wait for more. Slide what is left of a message to the
          * front first, so that the largest message always fits. */
-        memmove(in.data, in.data + in.off, in.len - in.off);
-        in.len -= in.off;
-        in.off = 0;
+        memmove(wk.in.data, wk.in.data + wk.in.off, wk.in.len - wk.in.off);
+        wk.in.len -= wk.in.off;
+        wk.in.off = 0;
         ssize_t n;
         do
-            n = read(task_fd, in.data + in.len, in.cap - in.len);
+            n = read(task_fd, wk.in.data + wk.in.len, wk.in.cap - wk.in.len);
         while (n == -1 && errno == EINTR);
         if (n == -1)
             die_child("worker %ld: read tasks", (long)getpid());
         if (n == 0)
             break;                              /* end of file: parent gone */
-        in.len += (size_t)n;
+        wk.in.len += (size_t)n;
     }
 stop:
-    free(in.data);
-    free(out.data);
-    free(arg);
-    free(res);
+    free(wk.in.data);
+    free(wk.out.data);
+    free(wk.arg);
+    free(wk.res);
     /* _exit, not exit: the worker is a copy of the parent, and must neither
      * flush the parent's stdio buffers nor run its atexit handlers. */
     _exit(0);

@@ -32,7 +32,9 @@
 #include "common.h"
 #include "pool.h"
 
-/* What travels to the worker, and back: plain values, copied. */
+/* What travels to the worker, and back: plain values, copied byte for byte,
+ * padding included; so each struct is zeroed before it is filled (valgrind
+ * reports the uninitialised padding bytes that a write(2) would send). */
 struct job {
     int index;
     double given;               /* when the parent handed the task over */
@@ -55,6 +57,7 @@ static int task(const void *arg, size_t arg_len, void *result, size_t *result_le
     if (arg_len != sizeof job || *result_len < sizeof a)
         return pool_fail("task: wrong sizes");
     memcpy(&job, arg, sizeof job);
+    memset(&a, 0, sizeof a);
     a.index = job.index;
     a.pid = getpid();
     a.started = now_seconds();
@@ -117,8 +120,12 @@ int main(int argc, char *argv[])
     if (handles == NULL || answers == NULL)
         die("calloc");
     for (int i = 0; i < tasks; i++) {
+        struct job job;
+        memset(&job, 0, sizeof job);
+        job.index = i;
+        job.given = now_seconds();
         /* Durations from 0.3 to 1.0 s, mixed, the same on every run. */
-        struct job job = { i, now_seconds(), 0.3 + 0.7 * ((i * 7 + 3) % 10) / 10.0 };
+        job.seconds = 0.3 + 0.7 * ((i * 7 + 3) % 10) / 10.0;
         handles[i] = pool_apply_async(p, task, &job, sizeof job);
         if (handles[i] == NULL)
             die("pool_apply_async");

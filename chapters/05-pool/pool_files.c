@@ -103,6 +103,7 @@ static int cksum_file(const char *path, struct digest *d, char *why, size_t why_
         snprintf(why, why_len, "close %s: %s", path, strerror(errno));
         return -1;
     }
+    memset(d, 0, sizeof *d);    /* its padding too: it travels as bytes */
     d->crc = crc_finish(crc, size);
     d->size = size;
     return 0;

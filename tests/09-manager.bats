@@ -232,3 +232,87 @@ manager_crash_bad_usage() {
 
 @test "manager_crash: bad usage" { manager_crash_bad_usage c; }
 @test "manager_crash.py: bad usage" { manager_crash_bad_usage py; }
+
+# ---- manager_auth --------------------------------------------------------------
+# The same user is served; another user is kept out by the directory (mode
+# 0700) and, with the directory opened for the demonstration, refused by
+# the server's credential check (C) or served because it knows the authkey
+# (Python, which never asks who the user is).
+manager_auth_common() {
+    run_impl "$1" 09-manager manager_auth
+    assert_success
+    local address
+    address=$(capture '^auth +\([0-9]+\): manager server [0-9]+ at (/.*)$')
+    assert_count 1 "^auth +\([0-9]+\): its directory: mode 0700, owner uid $(id -u): only that user may enter$"
+    assert_count 1 "^same +\([0-9]+\): uid $(id -u): connected and served: d\['who'\] = 'same user'$"
+    [ ! -e "$(dirname "$address")" ] || flunk "the manager's directory is left behind"
+    [[ ${lines[-1]} =~ ^auth\ +\([0-9]+\):\ check:\ .*:\ OK$ ]] || flunk "the self-check passes, last"
+}
+
+teardown() {
+    if [ -n "${NOBODY_TMP:-}" ]; then
+        rm -rf "$NOBODY_TMP"
+    fi
+}
+
+need_root() {
+    [ "$(id -u)" -eq 0 ] || skip "only root can run a client as another user (run the suite as root to test it)"
+    id nobody >/dev/null 2>&1 || skip "no user 'nobody' to run a client as"
+}
+
+@test "manager_auth: another user is kept out by the directory, then refused by the server" {
+    need_root
+    manager_auth_common c
+    local nobody
+    nobody=$(id -u nobody)
+    assert_count 1 "^other +\([0-9]+\): uid $nobody: connect: EACCES \(Permission denied\): the directory keeps it out$"
+    assert_count 1 "^other +\([0-9]+\): uid $nobody: connected, but the server says: Refused: uid $nobody is not the manager's uid 0$"
+    # The server's own word, before the client hears it.
+    assert_before "^manager \([0-9]+\): refused a client of uid $nobody \(not uid 0\)$" \
+        "^other +\([0-9]+\): uid $nobody: connected, but the server says: Refused"
+    assert_before '^auth .*: opening the directory' '^other .*: connected, but the server says'
+    assert_before '^other .*: the directory keeps it out$' '^auth .*: opening the directory'
+    assert_count 1 '^auth +\([0-9]+\): the server learns who connects with: (SO_PEERCRED|getpeereid)$'
+    refute_line_re 'SERVED'
+}
+
+@test "manager_auth.py: another user is kept out by the directory, then served with the authkey" {
+    need_root
+    manager_auth_common py
+    local nobody
+    nobody=$(id -u nobody)
+    assert_count 1 "^other +\([0-9]+\): uid $nobody: connect: EACCES \(Permission denied\): the directory keeps it out$"
+    assert_count 1 "^other +\([0-9]+\): uid $nobody: with the authkey: connected and SERVED: Python checks the key, not the user$"
+    assert_count 1 "^other +\([0-9]+\): uid $nobody: with a wrong authkey: refused: AuthenticationError: "
+}
+
+# As another user than root, the program cannot switch users: it says so
+# and still shows the same-user case. Tested by running it as nobody.
+@test "manager_auth: run by a user who is not root, another user is not tried" {
+    need_root
+    command -v setpriv >/dev/null 2>&1 || skip "setpriv is not installed"
+    local bin="$WB_BIN_ROOT/chapters/09-manager/manager_auth"
+    # nobody must be able to reach the binary and a TMPDIR of its own.
+    su -s /bin/sh nobody -c "test -x '$bin'" 2>/dev/null || skip "nobody cannot run $bin here"
+    # (bats's own temporary folders are root's, mode 0700.)
+    NOBODY_TMP=$(mktemp -d /tmp/wb09-nobody.XXXXXX)
+    local tmp=$NOBODY_TMP
+    chown nobody "$tmp"
+    # shellcheck disable=SC2086
+    TMPDIR=$tmp run_limited setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups $WB_WRAP "$bin" -u root
+    assert_success
+    assert_count 1 "^same +\([0-9]+\): uid $(id -u nobody): connected and served: d\['who'\] = 'same user'$"
+    assert_count 1 '^other +: uid 0 \(root\): not tried: only root can act as another user$'
+    [[ ${lines[-1]} =~ another\ user\ not\ tried\ \(not\ root\):\ OK$ ]] || flunk "the self-check says so"
+    [ -z "$(ls -A "$tmp")" ] || flunk "something was left in TMPDIR: $(ls -A "$tmp")"
+}
+
+manager_auth_bad_usage() {
+    assert_common_bad_usage "$1" 09-manager manager_auth
+    bad_usage "$1" 09-manager manager_auth -u
+    bad_usage "$1" 09-manager manager_auth -u no-such-user-here
+    bad_usage "$1" 09-manager manager_auth -u "$(id -un)"
+}
+
+@test "manager_auth: bad usage" { manager_auth_bad_usage c; }
+@test "manager_auth.py: bad usage" { manager_auth_bad_usage py; }

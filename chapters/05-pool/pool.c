@@ -269,7 +269,8 @@ static noreturn void worker_main(int task_fd, int result_fd)
         int r;
 
         /* Run every whole message in the buffer, answering each. */
-        while ((r = frame_parse(wk.in.data + wk.in.off, wk.in.len - wk.in.off, FRAME_MAX, &len)) == 1) {
+        while ((r = frame_parse(wk.in.data + wk.in.off, wk.in.len - wk.in.off,
+                                FRAME_MAX, &len)) == 1) {
             if (len == 0)
                 goto stop;                      /* the stop message */
             run_task(wk.in.data + wk.in.off + FRAME_HEADER, &wk.out, wk.arg, wk.res);

@@ -58,7 +58,8 @@ def main():
         for i in range(args.tasks):
             t = time.monotonic()
             value = pool.apply(task, (i, "apply"))
-            say(f"parent {me:<6}  apply(task {i}) returned {value} after {time.monotonic() - t:.2f} s")
+            took = time.monotonic() - t
+            say(f"parent {me:<6}  apply(task {i}) returned {value} after {took:.2f} s")
             ok = ok and value == 10 * i
         say(f"parent {me:<6}  {args.tasks} tasks with apply() took {time.monotonic() - t0:.2f} s: "
             "one after the other")

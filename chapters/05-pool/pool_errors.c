@@ -158,8 +158,10 @@ int main(int argc, char *argv[])
     pool_terminate(p);
     say("parent %-6ld  terminate(): SIGTERM to the worker, which is reaped", me);
     int r1 = pool_get(running, -1), r2 = pool_get(waiting, -1);
-    say("parent %-6ld  long task  %s", me, r1 == POOL_FAILED ? pool_result_error(running) : "finished?");
-    say("parent %-6ld  next task  %s", me, r2 == POOL_FAILED ? pool_result_error(waiting) : "finished?");
+    say("parent %-6ld  long task  %s", me,
+        r1 == POOL_FAILED ? pool_result_error(running) : "finished?");
+    say("parent %-6ld  next task  %s", me,
+        r2 == POOL_FAILED ? pool_result_error(waiting) : "finished?");
     ok &= r1 == POOL_FAILED && r2 == POOL_FAILED;
     pool_free(p);                       /* frees the handles too */
     for (int i = 0; i < 2; i++)

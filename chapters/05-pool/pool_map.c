@@ -121,7 +121,8 @@ int main(int argc, char *argv[])
         int at = 0;
         for (long j = i; j < i + 10 && j < slices; j++)
             at += snprintf(row + at, sizeof row - (size_t)at, " %ld", mapped[j]);
-        say("parent %-6ld  slices %3ld to %3ld:%s", me, i, i + 9 < slices ? i + 9 : slices - 1, row);
+        long last = i + 9 < slices ? i + 9 : slices - 1;
+        say("parent %-6ld  slices %3ld to %3ld:%s", me, i, last, row);
     }
     for (long i = 0; i < slices; i++) {
         total += mapped[i];

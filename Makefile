@@ -4,6 +4,7 @@
 #   make test         build everything and run the whole bats suite
 #   make check        sanitizers, valgrind, leftovers, signals, bad input, fuzzing
 #   make stress       the suite N times (N=20) under load and on one CPU
+#   make bench        what each primitive costs, C and Python (BENCH_FLAGS=--tsv)
 #   make clean        remove everything built
 #   make help         this list
 # The build rules themselves live in common/rules.mk.
@@ -22,7 +23,7 @@ VALGRIND  := valgrind -q --trace-children=yes \
              --show-leak-kinds=definite,indirect \
              --errors-for-leak-kinds=definite,indirect
 
-.PHONY: all lib test check check-asan check-valgrind clean help $(CHAPTERS)
+.PHONY: all bench lib test check check-asan check-valgrind clean help $(CHAPTERS)
 all: $(CHAPTERS)
 
 # The library first, once: chapters built in parallel (make -j) then only
@@ -87,6 +88,12 @@ $(addprefix check-,$(CHECK_PARTS)):
 
 stress: all
 	N=$(N) tests/check/stress
+
+# The costs table of chapter 11 (its README explains it): each figure the
+# median of 5 runs, C and Python taking turns; a few minutes. Extra flags
+# for costs_demo in BENCH_FLAGS, e.g. BENCH_FLAGS=--tsv or '-o pipe -n 9'.
+bench: chapter-11
+	chapters/11-costs/costs_demo $(BENCH_FLAGS)
 
 # Each chapter folder, and common/, cleans itself, so that a
 # make clean in the top folder cleans exactly what a chapter's would.

@@ -1,0 +1,209 @@
+/* bench.c - options, result lines, children and shared memory for the
+ * cost_* programs of chapter 11 (bench.h says what each one is for).
+ * SPDX-License-Identifier: MIT
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common.h"
+#include "bench.h"
+
+#define MAX_KIDS 16
+
+/* The children alive now, for the signal handler: it may run between any
+ * two instructions, so it reads only these (volatile, written in an order
+ * that keeps them consistent: pid first, count after). */
+static volatile pid_t kids[MAX_KIDS];
+static volatile sig_atomic_t nkids;
+static int apart;               /* -a: children on the second CPU */
+
+/* SIGINT or SIGTERM: kill and reap our children, then die of the same
+ * signal, so that whoever started us sees what happened. Only
+ * async-signal-safe calls here (kill, waitpid, sigaction, raise). */
+static void on_signal(int sig)
+{
+    struct sigaction dfl;
+
+    for (int i = 0; i < nkids; i++)
+        if (kids[i] > 0)
+            kill(kids[i], SIGKILL);
+    for (int i = 0; i < nkids; i++)
+        if (kids[i] > 0)
+            while (waitpid(kids[i], NULL, 0) == -1 && errno == EINTR)
+                continue;
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    sigemptyset(&dfl.sa_mask);
+    sigaction(sig, &dfl, NULL);
+    raise(sig);
+}
+
+static void usage_rows(const char *const rows[], const char *bad)
+{
+    char list[SAY_MAX / 2] = "";
+    size_t used = 0;
+
+    for (int i = 0; rows[i] != NULL; i++) {
+        int n = snprintf(list + used, sizeof list - used, "%s%s",
+                         i ? ", " : "", rows[i]);
+        if (n < 0 || (size_t)n >= sizeof list - used)
+            break;
+        used += (size_t)n;
+    }
+    usage_error("-r wants one of %s, not '%s'", list, bad);
+}
+
+struct bench bench_init(int argc, char *argv[], const char *const rows[])
+{
+    struct bench b = { NULL, 1.0, 0, 0 };
+    struct sigaction sa;
+    int opt;
+
+    prog_init(argc, argv, "[-r ROW] [-s SCALE] [-p | -a]");
+    while ((opt = get_option(argc, argv, "r:s:pa")) != -1) {
+        switch (opt) {
+        case 'r':
+            b.row = NULL;
+            for (int i = 0; rows[i] != NULL; i++)
+                if (strcmp(optarg, rows[i]) == 0)
+                    b.row = rows[i];
+            if (b.row == NULL)
+                usage_rows(rows, optarg);
+            break;
+        case 's':
+            b.scale = arg_double(optarg, opt, 0.0001, 100.0);
+            break;
+        case 'p':
+            b.pin = 1;
+            break;
+        case 'a':
+            b.apart = 1;
+            break;
+        }
+    }
+    no_operands(argc, argv);
+    if (b.pin && b.apart)
+        usage_error("-p and -a exclude each other");
+
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    if (sigaction(SIGINT, &sa, NULL) == -1 || sigaction(SIGTERM, &sa, NULL) == -1)
+        die("sigaction");
+    /* Pin before any child exists: children inherit the CPU mask. */
+    if ((b.pin || b.apart) && pin_to_cpu(0) == -1)
+        die("sched_setaffinity");
+    apart = b.apart;
+    return b;
+}
+
+int bench_wants(const struct bench *b, const char *row)
+{
+    return b->row == NULL || strcmp(b->row, row) == 0;
+}
+
+long bench_count(const struct bench *b, long n)
+{
+    double scaled = floor((double)n * b->scale + 0.5);
+
+    return scaled < 1.0 ? 1 : (long)scaled;
+}
+
+void bench_report(const char *row, const char *impl, double value,
+                  const char *unit, const char *how)
+{
+    say("%-12s %-6s %14.4f %-6s %s", row, impl, value, unit, how);
+}
+
+double bench_us_per_op(double start, long ops)
+{
+    return (now_seconds() - start) * 1e6 / (double)ops;
+}
+
+pid_t bench_fork(void)
+{
+    pid_t pid, parent = getpid();
+
+    if (nkids == MAX_KIDS)
+        fatal("bench_fork: more than %d children at once", MAX_KIDS);
+    pid = fork();
+    if (pid == -1)
+        die("fork");
+    if (pid == 0) {
+        nkids = 0;              /* the parent's children are not ours */
+        if (die_with_parent(parent) == -1 && errno != ENOSYS)
+            die_child("prctl");
+        if (apart && pin_to_cpu(1) == -1)
+            die_child("sched_setaffinity");
+        return 0;
+    }
+    kids[nkids] = pid;
+    nkids++;
+    return pid;
+}
+
+void bench_wait(pid_t pid)
+{
+    int status;
+
+    while (waitpid(pid, &status, 0) == -1)
+        if (errno != EINTR)
+            die("waitpid %ld", (long)pid);
+    for (int i = 0; i < nkids; i++)
+        if (kids[i] == pid) {
+            kids[i] = kids[nkids - 1];
+            nkids--;
+            break;
+        }
+    if (exitcode_of(status) != 0)
+        fatal("child %ld ended with exitcode %d", (long)pid, exitcode_of(status));
+}
+
+void *bench_shared(size_t size)
+{
+    static unsigned serial;
+    char name[64];
+    sigset_t block, old;
+    void *p;
+    int fd;
+
+    /* MAP_ANONYMOUS is not in POSIX.1-2008; a shared memory object whose
+     * name is unlinked at once is. SIGINT and SIGTERM wait while the name
+     * exists, so an interrupt cannot leave it in /dev/shm. */
+    snprintf(name, sizeof name, "/wb-costs-%ld-%u", (long)getpid(), serial++);
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGTERM);
+    if (sigprocmask(SIG_BLOCK, &block, &old) == -1)
+        die("sigprocmask");
+    fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL, 0600);
+    if (fd == -1)
+        die("shm_open %s", name);
+    if (shm_unlink(name) == -1)
+        die("shm_unlink %s", name);
+    if (sigprocmask(SIG_SETMASK, &old, NULL) == -1)
+        die("sigprocmask");
+    if (ftruncate(fd, (off_t)size) == -1)       /* new pages read as zero */
+        die("ftruncate");
+    p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (p == MAP_FAILED)
+        die("mmap");
+    if (close(fd) == -1)                        /* the mapping stays */
+        die("close");
+    return p;
+}
+
+void bench_shared_free(void *p, size_t size)
+{
+    if (munmap(p, size) == -1)
+        die("munmap");
+}

@@ -1,0 +1,165 @@
+/* cost_pool.c - what a Pool costs: one task's round trip, and map over
+ * many trivial tasks, one per message or in chunks.
+ *
+ * Rows (C: chapters/05-pool/pool.c, with one worker per CPU, as Pool()):
+ *   apply_rt    pool_apply_async + pool_get of a task that returns its
+ *               argument, one at a time. floor: the same 8 bytes sent to a
+ *               child and back through two pipes, with no pool around them
+ *   map_1       pool_map of 100000 trivial tasks, one task per message
+ *               (chunksize 1), in thousands of tasks per second
+ *   map_chunks  the same with Python's default chunks (4 per worker)
+ *
+ * Python:  Pool().apply_async(f, (i,)).get(); Pool().map(f, range(n)[,
+ *          chunksize=1]) (cost_pool.py)
+ * Usage:   ./cost_pool [-r ROW] [-s SCALE] [-p | -a]
+ * Look for: a round trip through the pool costs little more than through
+ * a bare pipe: the rest is waking the worker and being woken. A message per
+ * task caps map at one wake-up per task; chunks spread one over many.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common.h"
+#include "bench.h"
+#include "pool.h"
+
+static const char *const rows[] = { "apply_rt", "map_1", "map_chunks", NULL };
+
+/* The task: give back the argument. Whatever a task does costs the same
+ * with or without a pool; what is left is the pool's own cost. */
+static int identity(const void *arg, size_t arg_len, void *result, size_t *result_len)
+{
+    if (arg_len > *result_len)
+        return pool_fail("identity: %zu bytes do not fit", arg_len);
+    memcpy(result, arg, arg_len);
+    *result_len = arg_len;
+    return 0;
+}
+
+static void apply_many(pool *p, long n)
+{
+    for (long i = 0; i < n; i++) {
+        pool_result *r = pool_apply_async(p, identity, &i, sizeof i);
+        const long *back;
+
+        if (r == NULL)
+            die("pool_apply_async");
+        if (pool_get(r, -1.0) != POOL_OK)
+            fatal("identity failed: %s", pool_result_error(r));
+        back = pool_value(r, NULL);
+        if (*back != i)
+            fatal("identity(%ld) gave %ld", i, *back);
+        pool_result_free(r);
+    }
+}
+
+static double apply_rt(long n)
+{
+    pool *p = pool_create(0);
+    double start, us;
+
+    if (p == NULL)
+        die("pool_create");
+    apply_many(p, n / 10 + 1);          /* warm-up: every worker has run */
+    start = now_seconds();
+    apply_many(p, n);
+    us = bench_us_per_op(start, n);
+    pool_close(p);
+    if (pool_join(p) != 0)
+        fatal("pool_join: a failure went unnoticed");
+    pool_free(p);
+    return us;
+}
+
+/* The floor: 8 bytes to a child and back, through two bare pipes. */
+static double pipe_rt(long n)
+{
+    int down[2], up[2];
+    long v = 0;
+    pid_t pid;
+    double start = 0.0, us;
+
+    if (pipe(down) == -1 || pipe(up) == -1)
+        die("pipe");
+    pid = bench_fork();
+    if (pid == 0) {
+        if (close(down[1]) == -1 || close(up[0]) == -1)
+            die_child("close");
+        while (read_full(down[0], &v, sizeof v) == (ssize_t)sizeof v)
+            if (write_all(up[1], &v, sizeof v) == -1)
+                die_child("write");
+        _exit(0);               /* end of file: the parent is done */
+    }
+    if (close(down[0]) == -1 || close(up[1]) == -1)
+        die("close");
+    for (long i = 0; i < n / 10 + 1 + n; i++) {
+        if (i == n / 10 + 1)
+            start = now_seconds();
+        if (write_all(down[1], &i, sizeof i) == -1)
+            die("write");
+        if (read_full(up[0], &v, sizeof v) != (ssize_t)sizeof v || v != i)
+            die("read");
+    }
+    us = bench_us_per_op(start, n);
+    if (close(down[1]) == -1 || close(up[0]) == -1)
+        die("close");
+    bench_wait(pid);
+    return us;
+}
+
+/* Thousands of tasks per second through pool_map. */
+static double map_rate(long n, size_t chunksize)
+{
+    long *args = malloc((size_t)n * sizeof *args);
+    long *results = malloc((size_t)n * sizeof *results);
+    pool *p = pool_create(0);
+    double start, secs;
+
+    if (args == NULL || results == NULL)
+        die("malloc");
+    if (p == NULL)
+        die("pool_create");
+    for (long i = 0; i < n; i++)
+        args[i] = i;
+    /* Warm-up: a tenth of the work, the same way. */
+    if (pool_map(p, identity, args, sizeof *args, results, sizeof *results,
+                 (size_t)(n / 10 + 1), chunksize) != POOL_OK)
+        fatal("pool_map: %s", pool_last_error(p));
+    start = now_seconds();
+    if (pool_map(p, identity, args, sizeof *args, results, sizeof *results,
+                 (size_t)n, chunksize) != POOL_OK)
+        fatal("pool_map: %s", pool_last_error(p));
+    secs = now_seconds() - start;
+    for (long i = 0; i < n; i++)
+        if (results[i] != i)
+            fatal("pool_map: item %ld gave %ld", i, results[i]);
+    pool_close(p);
+    if (pool_join(p) != 0)
+        fatal("pool_join: a failure went unnoticed");
+    pool_free(p);
+    free(args);
+    free(results);
+    return (double)n / secs / 1000.0;
+}
+
+int main(int argc, char *argv[])
+{
+    struct bench b = bench_init(argc, argv, rows);
+
+    if (bench_wants(&b, "apply_rt")) {
+        long n = bench_count(&b, 3000);
+        bench_report("apply_rt", "floor", pipe_rt(n), "us", "8 bytes to a child and back, two pipes");
+        bench_report("apply_rt", "C", apply_rt(n), "us", "pool_apply_async + pool_get, trivial task");
+    }
+    if (bench_wants(&b, "map_1"))
+        bench_report("map_1", "C", map_rate(bench_count(&b, 100000), 1), "k/s",
+                     "pool_map, chunksize 1, trivial tasks");
+    if (bench_wants(&b, "map_chunks"))
+        bench_report("map_chunks", "C", map_rate(bench_count(&b, 3000000), 0), "k/s",
+                     "pool_map, default chunks, trivial tasks");
+    return 0;
+}

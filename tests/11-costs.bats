@@ -1,0 +1,234 @@
+#!/usr/bin/env bats
+# Chapter 11: costs. The figures themselves change from run to run and from
+# machine to machine: nothing here checks them. What is checked: every
+# program runs (at a tiny size), prints every row it promises, in its
+# documented shape, with positive finite figures; costs_demo prints the
+# whole table and its TSV form; bad usage is refused.
+
+load test_helper
+
+# Tiny: every count scaled down to a handful of operations.
+TINY=0.001
+
+# assert_figure ROW IMPL UNIT: exactly one line "ROW IMPL VALUE UNIT what"
+# with VALUE a positive number.
+assert_figure() {
+    local row=$1 impl=$2 unit=$3 value
+    assert_count 1 "^$row +$impl +[0-9]+\.[0-9]{4} $unit +[^ ].*$"
+    value=$(printf '%s\n' "${lines[@]}" | awk -v r="$row" -v i="$impl" '$1 == r && $2 == i { print $3 }')
+    awk -v v="$value" 'BEGIN { exit !(v + 0 > 0) }' || flunk "$row $impl: $value is not a positive figure"
+}
+
+# figures IMPL ROW:UNIT...: for C, the floor and C lines of each row; for
+# Python, its one line. A row may say which implementations it has:
+# ROW:UNIT:floor (floor only), ROW:UNIT:C (C only).
+figures() {
+    local impl=$1 spec row unit only
+    shift
+    for spec in "$@"; do
+        IFS=: read -r row unit only <<<"$spec"
+        if [ "$impl" = py ]; then
+            assert_figure "$row" Python "$unit"
+        else
+            [ "$only" = C ] || assert_figure "$row" floor "$unit"
+            [ "$only" = floor ] || assert_figure "$row" C "$unit"
+        fi
+    done
+}
+
+can_pin() {
+    [ -r /proc/self/status ] && grep -q '^Cpus_allowed_list:' /proc/self/status
+}
+
+# ---- cost_spawn --------------------------------------------------------------
+SPAWN_ROWS=(fork:us fork_16m:us fork_256m:us spawn:us command:us)
+
+cost_spawn_checks() {
+    run_impl "$1" 11-costs cost_spawn -s $TINY
+    assert_success
+    figures "$1" "${SPAWN_ROWS[@]}"
+    assert_count $([ "$1" = py ] && echo 5 || echo 10) '.'
+}
+
+@test "cost_spawn: every row, positive figures" { cost_spawn_checks c; }
+@test "cost_spawn.py: every row, positive figures" { cost_spawn_checks py; }
+
+# ---- cost_ipc ----------------------------------------------------------------
+cost_ipc_checks() {
+    run_impl "$1" 11-costs cost_ipc -s $TINY
+    assert_success
+    figures "$1" pipe_rt:us sock_rt:us pipe_bulk:MiB/s
+    # One row alone, on one CPU, then apart.
+    run_impl "$1" 11-costs cost_ipc -s $TINY -r sock_rt
+    assert_success
+    figures "$1" sock_rt:us
+    refute_line_re '^pipe_'
+    if can_pin; then
+        run_impl "$1" 11-costs cost_ipc -s $TINY -r pipe_rt -p
+        assert_success
+        figures "$1" pipe_rt:us
+        run_impl "$1" 11-costs cost_ipc -s $TINY -r pipe_rt -a
+        assert_success
+        figures "$1" pipe_rt:us
+    fi
+}
+
+@test "cost_ipc: every row, one row, one CPU, two CPUs" { cost_ipc_checks c; }
+@test "cost_ipc.py: every row, one row, one CPU, two CPUs" { cost_ipc_checks py; }
+
+# ---- cost_pool ---------------------------------------------------------------
+cost_pool_checks() {
+    run_impl "$1" 11-costs cost_pool -s $TINY
+    assert_success
+    figures "$1" apply_rt:us map_1:k/s:C map_chunks:k/s:C
+}
+
+@test "cost_pool: every row, positive figures" { cost_pool_checks c; }
+@test "cost_pool.py: every row, positive figures" { cost_pool_checks py; }
+
+# ---- cost_sync ---------------------------------------------------------------
+cost_sync_checks() {
+    run_impl "$1" 11-costs cost_sync -s $TINY
+    assert_success
+    figures "$1" lock:ns lock_2:ns sem:ns sem_2:ns event_rt:us
+    if can_pin; then
+        run_impl "$1" 11-costs cost_sync -s $TINY -r event_rt -p
+        assert_success
+        figures "$1" event_rt:us
+    fi
+}
+
+@test "cost_sync: every row, positive figures" { cost_sync_checks c; }
+@test "cost_sync.py: every row, positive figures" { cost_sync_checks py; }
+
+# ---- cost_manager ------------------------------------------------------------
+cost_manager_checks() {
+    run_impl "$1" 11-costs cost_manager -s $TINY
+    assert_success
+    figures "$1" dict_set:us
+    if can_pin; then
+        run_impl "$1" 11-costs cost_manager -s $TINY -p
+        assert_success
+        figures "$1" dict_set:us
+    fi
+}
+
+@test "cost_manager: the row, positive figures, also on one CPU" { cost_manager_checks c; }
+@test "cost_manager.py: the row, positive figures, also on one CPU" { cost_manager_checks py; }
+
+# ---- the options every cost_* program shares --------------------------------
+cost_bad_usage() {
+    local impl=$1 prog
+    for prog in cost_spawn cost_ipc cost_pool cost_sync cost_manager; do
+        assert_common_bad_usage "$impl" 11-costs "$prog"
+        bad_usage "$impl" 11-costs "$prog" -r
+        bad_usage "$impl" 11-costs "$prog" -r no_such_row
+        bad_usage "$impl" 11-costs "$prog" -s
+        bad_usage "$impl" 11-costs "$prog" -s abc
+        bad_usage "$impl" 11-costs "$prog" -s 0
+        bad_usage "$impl" 11-costs "$prog" -s -1
+        bad_usage "$impl" 11-costs "$prog" -s 1e999
+        bad_usage "$impl" 11-costs "$prog" -s 101
+        bad_usage "$impl" 11-costs "$prog" -p -a
+    done
+}
+
+@test "cost_*: bad usage gets one line and status 2" { cost_bad_usage c; }
+@test "cost_*.py: bad usage gets status 2" { cost_bad_usage py; }
+
+# ---- costs_demo: the table ---------------------------------------------------
+# Every row the table promises, by its label.
+TABLE_ROWS=(
+    'Process start \+ join \(fork\)' '  \.\.\. parent holds 16 MiB' '  \.\.\. parent holds 256 MiB'
+    'posix_spawn \+ wait \(true\)' 'run a trivial command \(true\)'
+    'pipe round trip' '  \.\.\. both on one CPU' '  \.\.\. on two CPUs'
+    'socketpair round trip' '  \.\.\. both on one CPU' 'pipe bulk, 64 KiB writes'
+    'Pool apply_async round trip' '  \.\.\. all on one CPU'
+    'Pool map, 1 task per message' 'Pool map, default chunks'
+    'Lock acquire \+ release' '  \.\.\. 2 processes contend'
+    'Semaphore acquire \+ release' '  \.\.\. 2 processes contend'
+    'Event round trip' '  \.\.\. both on one CPU'
+    'Manager dict operation' '  \.\.\. all on one CPU'
+)
+# A cell: a positive figure with its spread, or a word saying why not.
+FIG='([0-9]+(\.[0-9]+)? ±[0-9]+%|-|n/a|no python3|not asked)'
+
+# costs_demo with Python unless the twins are skipped (make check).
+demo_python_flag() {
+    if [ "${WB_TWINS:-}" = skip ] || ! command -v python3 >/dev/null 2>&1; then
+        echo -c
+    fi
+}
+
+@test "costs_demo: the whole table, every row with figures, and the targets" {
+    WB_TIMEOUT=120 run_c 11-costs costs_demo -n 2 -s $TINY $(demo_python_flag)
+    assert_success
+    assert_line_re '^costs_demo: each figure is the median of 2 runs'
+    assert_line_re '^machine: .+, [0-9]+ CPUs'
+    assert_line_re '^operation +unit +floor +C \(workbook\) +Python +C/floor +Py/C$'
+    # The rows, in order, right after the header line.
+    local header i
+    header=$(line_numbers '^operation ')
+    for i in "${!TABLE_ROWS[@]}"; do
+        [[ ${lines[$((header + 1 + i))]} =~ ^${TABLE_ROWS[$i]}\ +[a-zA-Z/]+\ +$FIG\ +$FIG\ +$FIG\ +([0-9]+\.[0-9]{2}|-)\ +([0-9]+\.[0-9]{2}|-)$ ]] \
+            || flunk "row $i should be /${TABLE_ROWS[$i]}/ with five cells"
+    done
+    [[ ${lines[$((header + 1 + ${#TABLE_ROWS[@]}))]} == C/floor:* ]] || flunk "a row too many"
+    refute_line_re 'failed|not built|nan|inf'
+    assert_line_re '^target: Process start \+ join at least 10x faster than Python.s +(met|MISSED|not measured)'
+    assert_line_re '^target: Lock acquire \+ release within 1\.5x of sem_wait \+ sem_post +(met|MISSED) \(C/floor [0-9.]+\)$'
+    [ -z "$(demo_python_flag)" ] || assert_line_re '^python: +not asked for'
+    [ -n "$(demo_python_flag)" ] || assert_line_re '^python: +3\.'
+}
+
+@test "costs_demo --tsv: a header and one line of 11 fields per row" {
+    WB_TIMEOUT=120 run_c 11-costs costs_demo -n 1 -s $TINY --tsv $(demo_python_flag)
+    assert_success
+    [ "${lines[0]}" = "$(printf 'row\toperation\tunit\tfloor\tfloor_spread_pct\tc\tc_spread_pct\tpython\tpython_spread_pct\tc_over_floor\tpython_over_c')" ] \
+        || flunk "the TSV header"
+    local line bad="" n=0
+    for line in "${lines[@]:1}"; do
+        n=$((n + 1))
+        awk -F '\t' 'NF != 11 { exit 1 }
+            { for (i = 4; i <= 11; i++) if ($i != "NA" && !($i ~ /^[0-9]+(\.[0-9]+)?(e[-+][0-9]+)?$/)) exit 1 }
+            ($4 == "NA" && $6 == "NA" && $8 == "NA") { exit 1 }' <<<"$line" || bad+=" [$line]"
+    done
+    [ -z "$bad" ] || flunk "bad TSV lines:$bad"
+    [ "$n" -ge "${#TABLE_ROWS[@]}" ] || flunk "only $n rows"
+    local row
+    for row in fork fork_16m fork_256m spawn command pipe_rt pipe_rt_1cpu pipe_rt_2cpu sock_rt \
+               pipe_bulk apply_rt apply_rt_1cpu map_1 map_chunks \
+               lock lock_2 sem sem_2 event_rt event_rt_1cpu manager manager_1cpu; do
+        assert_count 1 "^$row	"
+    done
+}
+
+@test "costs_demo: without Python, the Python column says so" {
+    WB_TIMEOUT=60 run_c 11-costs costs_demo -n 1 -s $TINY -o pipe_rt -P /nonexistent/python3
+    assert_success
+    assert_line_re '^python: +not found'
+    assert_count 3 ' no python3 +[0-9.]+ +-$'
+    WB_TIMEOUT=60 run_c 11-costs costs_demo -n 1 -s $TINY -o pipe_rt -t -P /nonexistent/python3
+    assert_success
+    assert_count 3 '	NA	NA	[0-9.]+	NA$'
+}
+
+@test "costs_demo: -o picks rows by the start of their name" {
+    WB_TIMEOUT=60 run_c 11-costs costs_demo -n 1 -s $TINY -o sock -c
+    assert_success
+    assert_count 1 '^socketpair round trip '
+    assert_count 1 '^  \.\.\. both on one CPU '
+    refute_line_re '^pipe '
+}
+
+@test "costs_demo: bad usage gets one line and status 2" {
+    assert_common_bad_usage c 11-costs costs_demo
+    bad_usage c 11-costs costs_demo -n
+    bad_usage c 11-costs costs_demo -n 0
+    bad_usage c 11-costs costs_demo -n 52
+    bad_usage c 11-costs costs_demo -n abc
+    bad_usage c 11-costs costs_demo -s 0
+    bad_usage c 11-costs costs_demo -s 1e999
+    bad_usage c 11-costs costs_demo -o no_such_row
+    bad_usage c 11-costs costs_demo -P ''
+}

@@ -10,19 +10,18 @@ load test_helper
 event_demo_checks() {
     run_impl "$1" 08-event event_demo -n 3
     assert_success
-    assert_line_re '^main +\([0-9]+\): starting 3 blocked waiters and 1 timed waiter$'
+    assert_line_re '^main +\([0-9]+\): starting 3 blocked waiters, 1 timed waiter and 1 setter$'
     assert_count 3 '^block +\([0-9]+\): wait_for_event: starting$'
     assert_count 1 '^non-block +\([0-9]+\): wait_for_event_timeout: starting, timeout [0-9.]+ s$'
     # The timed waiter gave up with the event clear, before it was set.
     assert_count 1 '^non-block +\([0-9]+\): wait_for_event_timeout: e\.wait\([0-9.]+\) -> False, e\.is_set\(\) -> False$'
-    assert_before '^non-block .*-> False, e\.is_set\(\) -> False$' '^main +\([0-9]+\): the timed waiter has given up; e\.is_set\(\) -> False$'
-    assert_before '^main +\([0-9]+\): the timed waiter has given up' '^main +\([0-9]+\): setting the event$'
+    assert_before '^non-block .*-> False, e\.is_set\(\) -> False$' '^setter +\([0-9]+\): the timed waiter has given up; e\.is_set\(\) -> False$'
+    assert_before '^setter +\([0-9]+\): the timed waiter has given up' '^setter +\([0-9]+\): setting the event$'
     # Every blocked waiter woke after the set, and saw it set.
     assert_count 3 '^block +\([0-9]+\): wait_for_event: e\.is_set\(\) -> True$'
-    assert_before '^main +\([0-9]+\): setting the event$' '^block +\([0-9]+\): wait_for_event: e\.is_set\(\) -> True$'
-    assert_before '^block +\([0-9]+\): wait_for_event: e\.is_set\(\) -> True$' '^main +\([0-9]+\): every waiter has ended'
-    # And clear() made it false again.
-    [[ ${lines[-1]} =~ ^main\ +\([0-9]+\):\ every\ waiter\ has\ ended\;\ after\ e\.clear\(\),\ e\.is_set\(\)\ -\>\ False$ ]] || flunk "the last line reports the clear"
+    assert_before '^setter +\([0-9]+\): setting the event$' '^block +\([0-9]+\): wait_for_event: e\.is_set\(\) -> True$'
+    # And clear() made it false again, after everybody had ended.
+    [[ ${lines[-1]} =~ ^main\ +\([0-9]+\):\ every\ process\ has\ ended\;\ after\ e\.clear\(\),\ e\.is_set\(\)\ -\>\ False$ ]] || flunk "the last line reports the clear"
     assert_count 12 '.'
 }
 
@@ -35,9 +34,9 @@ event_demo_paced_checks() {
     WORKBOOK_PACE=0.05 run_impl "$1" 08-event event_demo
     assert_success
     assert_line_re '^non-block +\([0-9]+\): wait_for_event_timeout: e\.wait\(0\.1\) -> False, e\.is_set\(\) -> False$'
-    assert_before '^non-block .*-> False$' '^main +\([0-9]+\): setting the event$'
+    assert_before '^non-block .*-> False$' '^setter +\([0-9]+\): setting the event$'
     assert_count 2 '^block +\([0-9]+\): wait_for_event: e\.is_set\(\) -> True$'
-    assert_before '^main +\([0-9]+\): setting the event$' '-> True$'
+    assert_before '^setter +\([0-9]+\): setting the event$' '-> True$'
 }
 
 @test "event_demo: the same guarantees when the waits take real time" { event_demo_paced_checks c; }

@@ -10,6 +10,7 @@
 #include <semaphore.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -56,6 +57,24 @@ void shared_free(void *p, size_t size)
 {
     if (munmap(p, size) == -1)
         die("munmap");
+}
+
+int unnamed_file(const char *prefix)
+{
+    const char *dir = getenv("TMPDIR");
+    char path[4096];
+    int fd;
+
+    if (dir == NULL || dir[0] == '\0')
+        dir = "/tmp";
+    if (snprintf(path, sizeof path, "%s/%s-XXXXXX", dir, prefix) >= (int)sizeof path)
+        fatal("TMPDIR is too long");
+    fd = mkstemp(path);         /* a new file with a unique name, 0600 */
+    if (fd == -1)
+        die("mkstemp %s", path);
+    if (unlink(path) == -1)
+        die("unlink %s", path);
+    return fd;
 }
 
 void check_pthread(int err, const char *call)

@@ -29,6 +29,13 @@
 void *shared_alloc(size_t size);
 void shared_free(void *p, size_t size);
 
+/* ---- a file with no name ---------------------------------------------------
+ * unnamed_file("lock_demo") creates a file in $TMPDIR (or /tmp), opens it
+ * for reading and writing, and removes its name at once: the descriptor
+ * keeps the file alive for this process and the children that inherit it,
+ * and nothing is left behind however the program ends. Dies on failure. */
+int unnamed_file(const char *prefix);
+
 /* ---- pthread results ------------------------------------------------------
  * The pthread_* functions do not set errno: they RETURN the error number
  * (0 for success). check_pthread(err, "pthread_mutex_lock") dies with that

@@ -21,7 +21,6 @@
 #define _POSIX_C_SOURCE 200809L
 #include <fcntl.h>
 #include <stdbool.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
 #include <unistd.h>
@@ -103,7 +102,6 @@ int main(int argc, char *argv[])
 {
     long lines = 5;
     bool locked = true;
-    char path[] = "/tmp/lock_demo-XXXXXX";
     struct lock *lock;
     struct job jobs[2];
     pid_t pids[2];
@@ -119,14 +117,10 @@ int main(int argc, char *argv[])
     }
     no_operands(argc, argv);
 
-    /* The file both writers append to. It is unlinked at once: the open
-     * descriptor keeps it alive for us and the children that inherit it,
-     * and nothing is left in /tmp however the program ends. */
-    fd = mkstemp(path);
-    if (fd == -1)
-        die("mkstemp");
-    if (unlink(path) == -1)
-        die("unlink %s", path);
+    /* The file both writers append to. Its name is removed at once
+     * (unnamed_file, lock.c): the open descriptor keeps it alive for us and
+     * the children that inherit it, and nothing is left behind. */
+    fd = unnamed_file("lock_demo");
     /* O_APPEND: every write goes to the end of the file as it is at that
      * moment, so the two writers never overwrite each other's lines. */
     if (fcntl(fd, F_SETFL, O_APPEND) == -1)

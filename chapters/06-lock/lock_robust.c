@@ -31,7 +31,6 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -195,7 +194,6 @@ static void survivor(enum kind kind, struct shared *s, int fd)
 
 static void run_case(enum kind kind)
 {
-    char path[] = "/tmp/lock_robust-XXXXXX";
     struct shared *s = shared_alloc(sizeof *s);
     int ready[2], never[2];
     int fd = -1, status;
@@ -205,14 +203,8 @@ static void run_case(enum kind kind)
     s->a = 100;
     lock_init(&s->lock);
     init_mutex(&s->mutex, kind == ROBUST);
-    if (kind == FCNTL) {
-        /* The locked file: unlinked at once; the descriptor keeps it. */
-        fd = mkstemp(path);
-        if (fd == -1)
-            die("mkstemp");
-        if (unlink(path) == -1)
-            die("unlink %s", path);
-    }
+    if (kind == FCNTL)
+        fd = unnamed_file("lock_robust");      /* the file to lock */
     if (pipe(ready) == -1 || pipe(never) == -1)
         die("pipe");
 

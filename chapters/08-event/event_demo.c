@@ -1,14 +1,16 @@
 /* event_demo.c - one Event, several processes: some wait until it is set,
  * one gives up after a timeout.
  *
- * The "block" waiters call wait() and sleep until main sets the event. The
- * "non-block" waiter calls wait(2 s) and gives up. main sets the event
- * only after the timed waiter has ended (it joins it first), so the timed
- * waiter always reports False, and every blocked waiter, woken by set(),
- * always reports True: the output says only what is guaranteed. (The
- * tutorial's version relies on sleep(5) being long enough, and prints
- * "event is set" after set(), when a woken waiter may already have
- * printed.) Finally main clears the event again.
+ * The "block" waiters call wait() and sleep until the event is set. The
+ * "non-block" waiter calls wait(2 s), gives up, and reports it. The setter
+ * sets the event only once the timed waiter has reported (a second event,
+ * gave_up, tells it so), so the timed waiter always reports False, and
+ * every blocked waiter, woken by set(), always reports True: the output
+ * says only what is guaranteed. (The tutorial's version relies on sleep(5)
+ * being long enough, and prints "event is set" after set(), when a woken
+ * waiter may already have printed.) At the end main clears the event.
+ * Every process waits for a sibling, never for main: if main is killed, the
+ * others still finish.
  *
  * Python:  e = multiprocessing.Event(); e.wait(), e.wait(2), e.set(),
  *          e.is_set(), e.clear()   (event_demo.py)
@@ -30,6 +32,11 @@
 
 #define TIMEOUT 2.0             /* seconds (times WORKBOOK_PACE), as in the tutorial */
 
+struct events {
+    struct event e;             /* the event of the demo */
+    struct event gave_up;       /* set by the timed waiter once it has reported */
+};
+
 static const char *truth(bool b)
 {
     return b ? "True" : "False";        /* as Python prints it */
@@ -38,7 +45,7 @@ static const char *truth(bool b)
 /* The blocked waiter: wait() with no timeout. */
 static void wait_for_event(void *arg)
 {
-    struct event *ev = arg;
+    struct event *ev = &((struct events *)arg)->e;
 
     say("%-10s (%ld): wait_for_event: starting", "block", (long)getpid());
     event_wait(ev);
@@ -50,7 +57,8 @@ static void wait_for_event(void *arg)
  * the time ran out. */
 static void wait_for_event_timeout(void *arg)
 {
-    struct event *ev = arg;
+    struct events *evs = arg;
+    struct event *ev = &evs->e;
     double timeout = TIMEOUT * pace_factor();
     bool set;
 
@@ -59,13 +67,29 @@ static void wait_for_event_timeout(void *arg)
     set = event_wait_timeout(ev, timeout);
     say("%-10s (%ld): wait_for_event_timeout: e.wait(%g) -> %s, e.is_set() -> %s",
         "non-block", (long)getpid(), timeout, truth(set), truth(event_is_set(ev)));
+    event_set(&evs->gave_up);   /* after the line above: the setter may go on */
+}
+
+/* The setter: once the timed waiter has given up, set the event. */
+static void setter(void *arg)
+{
+    struct events *evs = arg;
+
+    event_wait(&evs->gave_up);
+    say("%-10s (%ld): the timed waiter has given up; e.is_set() -> %s", "setter",
+        (long)getpid(), truth(event_is_set(&evs->e)));
+    pace(1.0);                  /* the blocked waiters are still waiting */
+    /* Say it BEFORE doing it: once set, a woken waiter may print at once. */
+    say("%-10s (%ld): setting the event", "setter", (long)getpid());
+    event_set(&evs->e);
 }
 
 int main(int argc, char *argv[])
 {
     long waiters = 2;
-    pid_t blocked[16], timed;
-    struct event *ev;
+    pid_t pids[16 + 2];
+    struct events *evs;
+    long n;
     int opt;
 
     prog_init(argc, argv, "[-n WAITERS]");
@@ -73,36 +97,27 @@ int main(int argc, char *argv[])
         waiters = arg_long(optarg, opt, 1, 16);
     no_operands(argc, argv);
 
-    /* The event lives in shared memory: each child sees the same one. */
-    ev = shared_alloc(sizeof *ev);
-    event_init(ev);
+    /* The events live in shared memory: each child sees the same ones. */
+    evs = shared_alloc(sizeof *evs);
+    event_init(&evs->e);
+    event_init(&evs->gave_up);
 
-    say("%-10s (%ld): starting %ld blocked waiter%s and 1 timed waiter", "main",
+    say("%-10s (%ld): starting %ld blocked waiter%s, 1 timed waiter and 1 setter", "main",
         (long)getpid(), waiters, waiters == 1 ? "" : "s");
-    for (long i = 0; i < waiters; i++)
-        blocked[i] = start_child(wait_for_event, ev);
-    timed = start_child(wait_for_event_timeout, ev);
+    for (n = 0; n < waiters; n++)
+        pids[n] = start_child(wait_for_event, evs);
+    pids[n++] = start_child(wait_for_event_timeout, evs);
+    pids[n++] = start_child(setter, evs);
 
-    /* Join the timed waiter BEFORE setting the event: its timeout has then
-     * surely run out with the event still clear. */
-    if (join_child(timed) != 0)
-        fatal("the timed waiter failed");
-    say("%-10s (%ld): the timed waiter has given up; e.is_set() -> %s", "main",
-        (long)getpid(), truth(event_is_set(ev)));
+    for (long i = 0; i < n; i++)
+        if (join_child(pids[i]) != 0)
+            fatal("process %ld failed", (long)pids[i]);
+    event_clear(&evs->e);
+    say("%-10s (%ld): every process has ended; after e.clear(), e.is_set() -> %s", "main",
+        (long)getpid(), truth(event_is_set(&evs->e)));
 
-    pace(1.0);                  /* the blocked waiters are still waiting */
-    /* Say it BEFORE doing it: once set, a woken waiter may print at once. */
-    say("%-10s (%ld): setting the event", "main", (long)getpid());
-    event_set(ev);
-
-    for (long i = 0; i < waiters; i++)
-        if (join_child(blocked[i]) != 0)
-            fatal("a blocked waiter failed");
-    event_clear(ev);
-    say("%-10s (%ld): every waiter has ended; after e.clear(), e.is_set() -> %s", "main",
-        (long)getpid(), truth(event_is_set(ev)));
-
-    event_destroy(ev);
-    shared_free(ev, sizeof *ev);
+    event_destroy(&evs->gave_up);
+    event_destroy(&evs->e);
+    shared_free(evs, sizeof *evs);
     return 0;
 }

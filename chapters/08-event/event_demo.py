@@ -2,10 +2,11 @@
 one gives up after a timeout.
 
 The C twin is event_demo.c. Usage: python3 event_demo.py [-n WAITERS]
-main sets the event only after joining the timed waiter, and says so before
-it sets it, so every line printed is guaranteed in its place: the timed
-waiter's False before "setting the event", each blocked waiter's True
-after it. Racy: the order of the "starting" lines.
+The setter sets the event only once the timed waiter has reported (a second
+Event, gave_up, tells it so), and says so before it sets it, so every line
+printed is guaranteed in its place: the timed waiter's False before "setting
+the event", each blocked waiter's True after it. Racy: the order of the
+"starting" lines.
 """
 import argparse
 import os
@@ -25,13 +26,23 @@ def wait_for_event(e):
     print(f"{me}: wait_for_event: e.is_set() -> {e.is_set()}", flush=True)
 
 
-def wait_for_event_timeout(e):
+def wait_for_event_timeout(e, gave_up):
     me = f"{'non-block':10} ({os.getpid()})"
     timeout = TIMEOUT * pace_factor()
     print(f"{me}: wait_for_event_timeout: starting, timeout {timeout:g} s", flush=True)
     was_set = e.wait(timeout)           # the flag, whether set or timed out
     print(f"{me}: wait_for_event_timeout: e.wait({timeout:g}) -> {was_set}, "
           f"e.is_set() -> {e.is_set()}", flush=True)
+    gave_up.set()                       # after the line above: the setter may go on
+
+
+def setter(e, gave_up):
+    me = f"{'setter':10} ({os.getpid()})"
+    gave_up.wait()
+    print(f"{me}: the timed waiter has given up; e.is_set() -> {e.is_set()}", flush=True)
+    pace(1.0)                           # the blocked waiters are still waiting
+    print(f"{me}: setting the event", flush=True)      # before: a woken waiter prints at once
+    e.set()
 
 
 def main():
@@ -40,30 +51,21 @@ def main():
     args = parse_args(parser)
     me = f"{'main':10} ({os.getpid()})"
 
-    e = Event()
+    e, gave_up = Event(), Event()
     plural = "" if args.waiters == 1 else "s"
-    print(f"{me}: starting {args.waiters} blocked waiter{plural} and 1 timed waiter", flush=True)
-    blocked = [Process(target=wait_for_event, args=(e,)) for _ in range(args.waiters)]
-    timed = Process(target=wait_for_event_timeout, args=(e,))
-    for p in blocked + [timed]:
+    print(f"{me}: starting {args.waiters} blocked waiter{plural}, 1 timed waiter and 1 setter",
+          flush=True)
+    procs = [Process(target=wait_for_event, args=(e,)) for _ in range(args.waiters)]
+    procs.append(Process(target=wait_for_event_timeout, args=(e, gave_up)))
+    procs.append(Process(target=setter, args=(e, gave_up)))
+    for p in procs:
         p.start()
-
-    # Join the timed waiter BEFORE setting the event: its timeout has then
-    # surely run out with the event still clear.
-    timed.join()
-    if timed.exitcode != 0:
-        sys.exit("event_demo.py: the timed waiter failed")
-    print(f"{me}: the timed waiter has given up; e.is_set() -> {e.is_set()}", flush=True)
-
-    pace(1.0)                           # the blocked waiters are still waiting
-    print(f"{me}: setting the event", flush=True)      # before: a woken waiter prints at once
-    e.set()
-    for p in blocked:
+    for p in procs:
         p.join()
         if p.exitcode != 0:
-            sys.exit("event_demo.py: a blocked waiter failed")
+            sys.exit(f"event_demo.py: process {p.pid} failed")
     e.clear()
-    print(f"{me}: every waiter has ended; after e.clear(), e.is_set() -> {e.is_set()}",
+    print(f"{me}: every process has ended; after e.clear(), e.is_set() -> {e.is_set()}",
           flush=True)
 
 

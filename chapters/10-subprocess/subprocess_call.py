@@ -35,10 +35,12 @@ def main():
             returncode = subprocess.call(command)
         else:
             mark_inherited_cloexec()
-            # Python ignores SIGPIPE for itself: without setsigdef, the
-            # command would inherit the ignoring.
+            # Python ignores SIGPIPE and SIGXFSZ for itself (it turns them
+            # into exceptions): without setsigdef, the command would inherit
+            # the ignoring. subprocess's restore_signals=True does the same.
             pid = os.posix_spawnp(command[0], command, os.environ,
-                                  setsigdef=[signal.SIGPIPE], setsigmask=[])
+                                  setsigdef=[signal.SIGPIPE, signal.SIGXFSZ],
+                                  setsigmask=[])
             _, status = os.waitpid(pid, 0)
             returncode = os.waitstatus_to_exitcode(status)
     except OSError as err:

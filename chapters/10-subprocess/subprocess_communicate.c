@@ -267,20 +267,21 @@ int main(int argc, char *argv[])
     say("Feeding %zu bytes to %s %s", in.len, repr_argv(command, shown, sizeof shown),
         strcmp(mode, "poll") == 0 ? "while reading its output (poll)"
                                   : "first, then reading its output (naive)");
-    err = spawn_command(command, SPAWN_STDIN | SPAWN_STDOUT, &cmd);
-    if (err != 0) {
-        free(in.data);
-        cannot_run(command, err);
-    }
     /* A command may stop reading before we stop writing. Then write()
      * raises SIGPIPE, whose default action ends US. Ignored, write() fails
-     * with EPIPE instead, which we can handle. (The command gets SIGPIPE
-     * back at its default: spawn.c resets it before the exec.) */
+     * with EPIPE instead, which we can handle. An ignored signal stays
+     * ignored across exec: spawn.c gives the command SIGPIPE back at its
+     * default, or a `cat` of ours would see EPIPE where it should die. */
     memset(&ignore, 0, sizeof ignore);
     ignore.sa_handler = SIG_IGN;
     sigemptyset(&ignore.sa_mask);
     if (sigaction(SIGPIPE, &ignore, NULL) == -1)
         die("sigaction");
+    err = spawn_command(command, SPAWN_STDIN | SPAWN_STDOUT, &cmd);
+    if (err != 0) {
+        free(in.data);
+        cannot_run(command, err);
+    }
 
     if (strcmp(mode, "poll") == 0) {
         communicate(&cmd, &in, &out);

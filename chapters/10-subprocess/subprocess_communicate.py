@@ -12,6 +12,7 @@ python3 subprocess_communicate.py [-m poll|naive] [-s KIB] [-i FILE] [-o FILE]
                                   [-w SECONDS] [-- COMMAND [ARG...]]
 """
 import argparse
+import errno
 import os
 import select
 import subprocess
@@ -82,8 +83,14 @@ def main():
         parser.error(f"-w must be from 0.1 to 60, not {args.watchdog:g}")
 
     if args.infile is not None:
-        with open(args.infile, "rb") as f:
-            data = f.read()
+        try:
+            with open(args.infile, "rb") as f:
+                data = f.read()
+        except OSError as err:  # one line, as die() prints it in C
+            print(f"{os.path.basename(sys.argv[0])}: open {args.infile}: "
+                  f"{errno.errorcode.get(err.errno, 'E?')} ({os.strerror(err.errno)})",
+                  file=sys.stderr)
+            sys.exit(1)
     else:
         data = generate(args.kib)
 
@@ -94,6 +101,9 @@ def main():
         p = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     except OSError as err:
         cannot_run(command, err)
+    # No SIGPIPE to ignore here: Python ignores it from the start (a write to
+    # a closed pipe raises BrokenPipeError), and Popen gives the command
+    # its default back (restore_signals=True).
     with p:
         if args.mode == "poll":
             out, _ = p.communicate(data)

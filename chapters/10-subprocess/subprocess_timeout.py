@@ -6,7 +6,8 @@ Popen.wait(timeout) raises TimeoutExpired (its message is printed as it is)
 and the group gets SIGTERM first. start_new_session=True gives the command
 its own session and process group, so os.killpg() reaches its children
 too. SIGINT and SIGTERM sent to us are passed on to the group; then we end
-by the same signal. The C twin is subprocess_timeout.c. Usage:
+by the same signal. Our exit status is the command's ending as a shell
+reports it (143 after SIGTERM). The C twin is subprocess_timeout.c. Usage:
 python3 subprocess_timeout.py [-t SECONDS] [-g SECONDS] [-- COMMAND [ARG...]]
 """
 import argparse
@@ -17,15 +18,24 @@ import sys
 
 from spawn import cannot_run, parse_args_and_command, say_exit_code, shell_status
 
-TIMED_OUT_STATUS = 124          # what timeout(1) returns
-
 
 class Interrupted(Exception):
     """SIGINT or SIGTERM arrived: stop the command, then stop ourselves."""
 
 
+# A signal is only recorded until the command has started and we are ready
+# to wait for it; from then on (armed), the handler raises Interrupted, so
+# that it can end the wait. An exception raised in the middle of Popen()
+# could leave a child behind that nobody knows about.
+signals = {"armed": False, "pending": None}
+
+
 def on_signal(sig, _frame):
-    raise Interrupted(sig)
+    if signals["pending"] is None:
+        signals["pending"] = sig
+    if signals["armed"]:
+        signals["armed"] = False
+        raise Interrupted(sig)
 
 
 def seconds(low, high):
@@ -68,19 +78,20 @@ def main():
         cannot_run(command, err)
     print(f"Started pid {p.pid}, the leader of its own process group", flush=True)
 
-    timed_out = False
     try:
+        signals["armed"] = True
+        if signals["pending"] is not None:  # it came while we were starting
+            raise Interrupted(signals["pending"])
         p.wait(timeout=args.timeout)
     except subprocess.TimeoutExpired as expired:
         print(expired, flush=True)          # Command '[...]' timed out after T seconds
-        timed_out = True
     except Interrupted as stop:
+        signals["armed"] = False
         stop_signal = stop.args[0]
         print(f"Got {signal.Signals(stop_signal).name}: passing it on", flush=True)
 
+    signals["armed"] = False    # from here on, finish the job whatever comes
     if p.returncode is None:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)    # from here on, finish the job
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         sig = stop_signal or signal.SIGTERM
         signal_group(p.pid, sig)
         print(f"Sent {signal.Signals(sig).name} to process group {p.pid}", flush=True)
@@ -94,10 +105,13 @@ def main():
         print(f"Reaped pid {p.pid}", flush=True)
     say_exit_code(p.returncode)
 
+    stop_signal = signals["pending"]    # also one that came after the timeout
     if stop_signal is not None:
+        # Asked to stop: the command is gone, so now end the way the signal
+        # would have ended us (a shell sees 128 + N).
         signal.signal(stop_signal, signal.SIG_DFL)
         os.kill(os.getpid(), stop_signal)
-    sys.exit(TIMED_OUT_STATUS if timed_out else shell_status(p.returncode))
+    sys.exit(shell_status(p.returncode))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,564 @@
+#!/usr/bin/env bats
+# Chapter 10: subprocess. Running other programs: exit codes, captured
+# output, input and output at once, timeouts, and the shell.
+
+load test_helper
+
+CH=10-subprocess
+
+# The probe every "what did the command inherit" test runs as the command.
+probe() {
+    echo "$WB_BIN_ROOT/chapters/$CH/inherit_report"
+}
+
+# An executable's path is not enough for a test of "cannot run": this file
+# exists and is not executable (mode 644), so exec fails with EACCES.
+not_executable() {
+    local f="$BATS_TEST_TMPDIR/not-executable"
+    printf 'echo should never run\n' > "$f"
+    chmod 644 "$f"
+    echo "$f"
+}
+
+# run_127 IMPL PROGRAM ARGS...: run_impl for a run that must end with status
+# 127 ("not found", as a shell says). bats warns (BW01) about any run ending
+# with 127 unless told to expect it, as `run -127`, which run_limited in
+# test_helper.bash does not pass: these few lines do what it does, with it.
+run_127() {
+    local impl=$1 program=$2 limit
+    shift 2
+    local -a cmd
+    if [ "$impl" = c ]; then
+        # shellcheck disable=SC2206  # WB_WRAP is a command line of its own
+        cmd=($WB_WRAP "$WB_BIN_ROOT/chapters/$CH/$program")
+    else
+        need_python
+        cmd=(python3 "$WB_ROOT/chapters/$CH/$program.py")
+    fi
+    limit=$(awk -v t="$WB_TIMEOUT" -v s="$WB_TIMEOUT_SCALE" 'BEGIN { printf "%d", t * s }')
+    run -127 --separate-stderr timeout -k 5 "$limit" "${cmd[@]}" "$@"
+    if [[ "${stderr-}" =~ (ERROR:\ AddressSanitizer|ERROR:\ LeakSanitizer|runtime\ error:|==[0-9]+==\ ) ]]; then
+        flunk "sanitizer or valgrind report from: ${cmd[*]} $*"
+    fi
+}
+
+# The command saw descriptors 0, 1 and 2 only, no SIGPIPE ignored and no
+# signal blocked. $1: the text holding the probe's report.
+assert_clean_inheritance() {
+    [[ $1 == *"open file descriptors: 0 1 2"$'\n'* ]] || flunk "the command got descriptors beyond 0 1 2: $1"
+    [[ $1 == *"blocked signals: none"* ]] || flunk "the command started with signals blocked: $1"
+    [[ $1 == *"ignored signals:"* ]] || flunk "no report of ignored signals: $1"
+    [[ $1 != *SIGPIPE* ]] || flunk "the command inherited SIGPIPE ignored: $1"
+}
+
+# ---- inherit_report (the probe) ---------------------------------------------
+@test "inherit_report: sees the descriptors it is given (the probe is not blind)" {
+    run_c $CH inherit_report 5</dev/null 7>/dev/null
+    assert_success
+    assert_count 3 '.'
+    assert_line_re '^open file descriptors: 0 1 2( [0-9]+)* 5( [0-9]+)* 7( [0-9]+)*$'
+    assert_line_re '^blocked signals: none$'
+}
+
+@test "inherit_report: sees an ignored SIGPIPE" {
+    run_limited sh -c "trap '' PIPE; exec $WB_WRAP $(probe)"
+    assert_success
+    assert_line_re '^ignored signals:.* SIGPIPE( .*)?$'
+}
+
+@test "inherit_report: bad usage" { assert_common_bad_usage c $CH inherit_report; }
+
+# ---- subprocess_call ----------------------------------------------------------
+subprocess_call_default() {
+    run_impl "$1" $CH subprocess_call
+    assert_success
+    [ "${lines[0]}" = "Running ['ls', '-l', '/'] with fork + exec" ] || flunk "the Running line comes first"
+    [ "${lines[-1]}" = "Exit code: 0" ] || flunk "the exit code comes last"
+    assert_line_re ' usr$'          # ls -l / ran, and its output came through
+}
+
+@test "subprocess_call: runs ls -l / and reports exit code 0" { subprocess_call_default c; }
+@test "subprocess_call.py: runs ls -l / and reports exit code 0" { subprocess_call_default py; }
+
+# $1 impl, $2 mode, $3 expected exit code line, $4 expected status, command...
+call_expect() {
+    local impl=$1 mode=$2 line=$3 want=$4
+    shift 4
+    run_impl "$impl" $CH subprocess_call -m "$mode" -- "$@"
+    assert_status "$want"
+    [ "${lines[-1]}" = "$line" ] || flunk "expected the last line: $line"
+    [ "${lines[0]}" = "Running $(py_list "$@") with $( [ "$mode" = fork ] && echo 'fork + exec' || echo posix_spawnp)" ] || flunk "the Running line"
+}
+
+# Python's repr of a list of simple words (no quotes inside).
+py_list() {
+    local out="[" sep="" w
+    for w in "$@"; do
+        out+="$sep'$w'"
+        sep=", "
+    done
+    echo "$out]"
+}
+
+subprocess_call_codes() {
+    local impl=$1 mode
+    for mode in fork spawn; do
+        call_expect "$impl" $mode "Exit code: 0" 0 true
+        call_expect "$impl" $mode "Exit code: 1" 1 false
+        call_expect "$impl" $mode "Exit code: 3" 3 sh -c 'exit 3'
+        call_expect "$impl" $mode "Exit code: 255" 255 sh -c 'exit 255'
+        call_expect "$impl" $mode "Exit code: -15 (SIGTERM)" 143 sh -c 'kill -TERM $$'
+        call_expect "$impl" $mode "Exit code: -9 (SIGKILL)" 137 sh -c 'kill -KILL $$'
+    done
+}
+
+@test "subprocess_call: exit codes and deaths by signal passed through, both ways" { subprocess_call_codes c; }
+@test "subprocess_call.py: exit codes and deaths by signal passed through, both ways" { subprocess_call_codes py; }
+
+# Not found: 127; found but not executable: 126, as a shell says. With
+# fork + exec the errno comes back through the close-on-exec pipe and is
+# reported by name. posix_spawnp may report it either way (POSIX allows
+# exit status 127 instead of an error return): accept both there.
+subprocess_call_cannot_run() {
+    local impl=$1 nx mode
+    nx=$(not_executable)
+    run_127 "$impl" subprocess_call -- no-such-command-wb10
+    assert_count 1 '.'                  # the Running line only: nothing ran
+    [[ $stderr =~ ^subprocess_call(\.py)?:\ cannot\ run\ \[\'no-such-command-wb10\'\]:\ ENOENT\ \(No\ such\ file\ or\ directory\)$ ]] || flunk "not found: named as such"
+    run_impl "$impl" $CH subprocess_call -- "$nx"
+    assert_status 126
+    [[ $stderr =~ cannot\ run\ \[\'$nx\'\]:\ EACCES\ \(Permission\ denied\)$ ]] || flunk "not executable: named as such"
+    run_impl "$impl" $CH subprocess_call -- /
+    assert_status 126
+    [[ $stderr =~ cannot\ run\ \[\'/\'\]:\ EACCES ]] || flunk "a directory cannot be run"
+    for mode in spawn; do
+        run_127 "$impl" subprocess_call -m $mode -- no-such-command-wb10
+        [[ $stderr == *"cannot run ['no-such-command-wb10']: ENOENT"* || ${lines[-1]} == "Exit code: 127" ]] || flunk "spawn: not found reported"
+        run_impl "$impl" $CH subprocess_call -m $mode -- "$nx"
+        assert_status 126
+    done
+}
+
+@test "subprocess_call: a command that cannot be run gives 127 or 126, with the reason" { subprocess_call_cannot_run c; }
+@test "subprocess_call.py: a command that cannot be run gives 127 or 126, with the reason" { subprocess_call_cannot_run py; }
+
+# The test itself holds descriptors 5 and 7 open (and bats holds its own):
+# the command must get none of them, nor an ignored SIGPIPE.
+subprocess_call_inheritance() {
+    local impl=$1 mode
+    for mode in fork spawn; do
+        run_impl "$impl" $CH subprocess_call -m $mode -- "$(probe)" 5</dev/null 7>/dev/null
+        assert_success
+        assert_clean_inheritance "$output"$'\n'
+    done
+}
+
+@test "subprocess_call: the command gets fds 0 1 2 only, both ways" { subprocess_call_inheritance c; }
+@test "subprocess_call.py: the command gets fds 0 1 2 only, both ways" { subprocess_call_inheritance py; }
+
+subprocess_call_bad_usage() {
+    assert_common_bad_usage "$1" $CH subprocess_call
+    bad_usage "$1" $CH subprocess_call -m
+    bad_usage "$1" $CH subprocess_call -m thread
+    bad_usage "$1" $CH subprocess_call --
+    bad_usage "$1" $CH subprocess_call -m fork --
+    bad_usage "$1" $CH subprocess_call ls -- ls
+}
+
+@test "subprocess_call: bad usage" { subprocess_call_bad_usage c; }
+@test "subprocess_call.py: bad usage" { subprocess_call_bad_usage py; }
+
+# ---- subprocess_output ------------------------------------------------------------
+# The captured lines, without their "| " prefix.
+captured() {
+    printf '%s\n' "$output" | sed -n 's/^| //p'
+}
+
+subprocess_output_exact() {
+    local impl=$1 f="$BATS_TEST_TMPDIR/text" big="$BATS_TEST_TMPDIR/big" long
+    printf '%s\n' 'first line' '  leading spaces' 'trailing spaces  ' '' 'a	tab' \
+        'back\slash and \n' "quotes ' and \"" '| a bar' > "$f"
+    long=$(printf 'x%.0s' $(seq 2000))
+    printf '%s\n' "$long" 'after the long line' >> "$f"
+    run_impl "$impl" $CH subprocess_output -- cat "$f"
+    assert_success
+    [ "${lines[0]}" = "Capturing the output of ['cat', '$f']" ] || flunk "the header"
+    [ "$(captured)" = "$(cat "$f")" ] || flunk "captured text differs from the file"
+    assert_line_re "^Captured $(wc -c < "$f" | tr -d ' ') bytes in $(wc -l < "$f" | tr -d ' ') lines\.$"
+    [ "${lines[-1]}" = "Exit code: 0" ] || flunk "the exit code comes last"
+    refute_line_re '^\(no newline'
+
+    # More than a pipe holds: read before wait, or this would hang.
+    seq 1 50000 > "$big"
+    run_impl "$impl" $CH subprocess_output -- cat "$big"
+    assert_success
+    [ "$(captured)" = "$(cat "$big")" ] || flunk "the big output differs"
+    # (lines[-2], not assert_line_re: a bash loop over 50000 lines is slow)
+    [ "${lines[-2]}" = "Captured $(wc -c < "$big" | tr -d ' ') bytes in 50000 lines." ] || flunk "the big output's counts"
+}
+
+@test "subprocess_output: the output captured exactly, more than a pipe holds too" { subprocess_output_exact c; }
+@test "subprocess_output.py: the output captured exactly, more than a pipe holds too" { subprocess_output_exact py; }
+
+subprocess_output_edges() {
+    local impl=$1
+    run_impl "$impl" $CH subprocess_output -- printf 'one\ntwo'
+    assert_success
+    [ "$(captured)" = $'one\ntwo' ] || flunk "two lines"
+    assert_before '^\| two$' '^\(no newline at the end\)$'
+    assert_line_re '^Captured 7 bytes in 2 lines\.$'
+
+    run_impl "$impl" $CH subprocess_output -- true
+    assert_success
+    assert_line_re '^Captured 0 bytes in 0 lines\.$'
+    refute_line_re '^\| '
+
+    # stderr is not captured unless -e: it reaches our stderr instead.
+    run_impl "$impl" $CH subprocess_output -- sh -c 'echo out; echo err >&2; exit 4'
+    assert_status 4
+    [ "$(captured)" = out ] || flunk "only stdout captured"
+    [ "$stderr" = err ] || flunk "stderr passed through"
+    [ "${lines[-1]}" = "Exit code: 4" ] || flunk "exit code 4"
+    run_impl "$impl" $CH subprocess_output -e -- sh -c 'echo out; echo err >&2'
+    assert_success
+    [ "$(captured)" = $'out\nerr' ] || flunk "-e captures both, in order"
+    [ -z "$stderr" ] || flunk "-e: nothing left on stderr"
+    assert_line_re '^Captured 8 bytes in 2 lines\.$'
+}
+
+@test "subprocess_output: no final newline, nothing at all, stderr with and without -e" { subprocess_output_edges c; }
+@test "subprocess_output.py: no final newline, nothing at all, stderr with and without -e" { subprocess_output_edges py; }
+
+subprocess_output_others() {
+    local impl=$1
+    run_127 "$impl" subprocess_output -- no-such-command-wb10
+    [[ $stderr =~ cannot\ run\ \[\'no-such-command-wb10\'\]:\ ENOENT ]] || flunk "not found"
+    run_impl "$impl" $CH subprocess_output -- "$(not_executable)"
+    assert_status 126
+    run_impl "$impl" $CH subprocess_output -- "$(probe)" 5</dev/null 7>/dev/null
+    assert_success
+    assert_clean_inheritance "$(captured)"$'\n'
+    run_impl "$impl" $CH subprocess_output
+    assert_success
+    [ "${lines[0]}" = "Capturing the output of ['ls', '/']" ] || flunk "default: ls /"
+    assert_line_re '^\| usr$'
+}
+
+@test "subprocess_output: cannot run, inheritance, the default" { subprocess_output_others c; }
+@test "subprocess_output.py: cannot run, inheritance, the default" { subprocess_output_others py; }
+
+subprocess_output_bad_usage() {
+    assert_common_bad_usage "$1" $CH subprocess_output
+    bad_usage "$1" $CH subprocess_output --
+    bad_usage "$1" $CH subprocess_output -e extra
+}
+
+@test "subprocess_output: bad usage" { subprocess_output_bad_usage c; }
+@test "subprocess_output.py: bad usage" { subprocess_output_bad_usage py; }
+
+# ---- subprocess_communicate -------------------------------------------------------
+subprocess_communicate_default() {
+    run_impl "$1" $CH subprocess_communicate
+    assert_success
+    [ "${lines[0]}" = "Feeding 1048576 bytes to ['cat'] while reading its output (poll)" ] || flunk "header"
+    assert_line_re '^Received 1048576 bytes\.$'
+    assert_line_re '^Output identical to input: yes$'
+    [ "${lines[-1]}" = "Exit code: 0" ] || flunk "exit code last"
+}
+
+@test "subprocess_communicate: 1 MiB of lines through cat and back, identical" { subprocess_communicate_default c; }
+@test "subprocess_communicate.py: 1 MiB of lines through cat and back, identical" { subprocess_communicate_default py; }
+
+# The test makes the data and checks the result with cksum: 1 MiB of random
+# bytes through cat, and over 1 MiB of lines through sort.
+subprocess_communicate_files() {
+    local impl=$1 in="$BATS_TEST_TMPDIR/in" out="$BATS_TEST_TMPDIR/out"
+    head -c 1048576 /dev/urandom > "$in"
+    run_impl "$impl" $CH subprocess_communicate -i "$in" -o "$out" -- cat
+    assert_success
+    assert_line_re '^Received 1048576 bytes\.$'
+    [ "$(cksum < "$out")" = "$(cksum < "$in")" ] || flunk "cat: the output's checksum differs"
+
+    awk 'BEGIN { srand(42); for (i = 0; i < 70000; i++) printf "%09d %d\n", int(rand() * 1e9), i }' > "$in"
+    [ "$(wc -c < "$in")" -gt 1048576 ] || flunk "test data too small"
+    run_impl "$impl" $CH subprocess_communicate -i "$in" -o "$out" -- sort
+    assert_success
+    [ "$(cksum < "$out")" = "$(sort < "$in" | cksum)" ] || flunk "sort: the output's checksum differs"
+    assert_line_re '^Output identical to input: no$'
+
+    run_impl "$impl" $CH subprocess_communicate -s 8192 -- cat
+    assert_success
+    assert_line_re '^Received 8388608 bytes\.$'
+    assert_line_re '^Output identical to input: yes$'
+}
+
+@test "subprocess_communicate: over 1 MiB in and out through cat and sort, checksums equal" { subprocess_communicate_files c; }
+@test "subprocess_communicate.py: over 1 MiB in and out through cat and sort, checksums equal" { subprocess_communicate_files py; }
+
+@test "subprocess_communicate.py: generates the same bytes as the C program" {
+    need_python
+    run_c $CH subprocess_communicate -o "$BATS_TEST_TMPDIR/c"
+    assert_success
+    run_py $CH subprocess_communicate -o "$BATS_TEST_TMPDIR/py"
+    assert_success
+    cmp "$BATS_TEST_TMPDIR/c" "$BATS_TEST_TMPDIR/py" || flunk "the generated input differs"
+}
+
+# All the input first, then the output: cat fills its stdout pipe, stops
+# reading, and both sides block. The watchdog reports it, kills, reaps.
+subprocess_communicate_deadlock() {
+    local impl=$1
+    run_impl "$impl" $CH subprocess_communicate -m naive
+    assert_status 1
+    [ "${lines[0]}" = "Feeding 1048576 bytes to ['cat'] first, then reading its output (naive)" ] || flunk "header"
+    assert_line_re "^Stuck for 1 s after sending [0-9]+ of 1048576 bytes: we are blocked writing the command's stdin, and it is not reading\.$"
+    assert_line_re '^Deadlocked: the command is blocked writing its stdout, which we will not read until all is written\.$'
+    assert_before '^Deadlocked' '^Killed the command with SIGTERM and reaped it\.$'
+    [ "${lines[-1]}" = "Exit code: -15 (SIGTERM)" ] || flunk "killed by SIGTERM, reaped"
+    refute_line_re '^Received'
+
+    # sort reads everything before it writes: the naive order works there.
+    run_impl "$impl" $CH subprocess_communicate -m naive -w 10 -- sort
+    assert_success
+    assert_line_re '^Received 1048576 bytes\.$'
+    refute_line_re '^(Stuck|Deadlocked)'
+}
+
+@test "subprocess_communicate -m naive: the deadlock, reported, killed and reaped; not with sort" { subprocess_communicate_deadlock c; }
+@test "subprocess_communicate.py -m naive: the deadlock, reported, killed and reaped; not with sort" { subprocess_communicate_deadlock py; }
+
+# A command that stops reading early: EPIPE, not death by SIGPIPE. (Python's
+# communicate() swallows the EPIPE: only the C program and the naive modes
+# report it.)
+subprocess_communicate_epipe() {
+    local impl=$1
+    run_impl "$impl" $CH subprocess_communicate -- head -c 10
+    assert_success
+    assert_line_re '^Received 10 bytes\.$'
+    [ "${lines[-1]}" = "Exit code: 0" ] || flunk "head ended well"
+    if [ "$impl" = c ]; then
+        assert_line_re '^EPIPE: the command stopped reading after [0-9]+ of 1048576 bytes; SIGPIPE is ignored, so write\(\) said so instead of killing us$'
+    fi
+    run_impl "$impl" $CH subprocess_communicate -m naive -- head -c 10
+    assert_success
+    assert_line_re '^EPIPE: the command stopped reading after [0-9]+ of 1048576 bytes'
+    assert_line_re '^Received 10 bytes\.$'
+}
+
+@test "subprocess_communicate: a command that stops reading gives EPIPE, handled" { subprocess_communicate_epipe c; }
+@test "subprocess_communicate.py: a command that stops reading gives EPIPE, handled" { subprocess_communicate_epipe py; }
+
+# The parent ignores SIGPIPE; the command must not inherit that, nor fds.
+subprocess_communicate_inheritance() {
+    local impl=$1 out="$BATS_TEST_TMPDIR/report"
+    run_impl "$impl" $CH subprocess_communicate -i /dev/null -o "$out" -- "$(probe)" 5</dev/null 7>/dev/null
+    assert_success
+    assert_clean_inheritance "$(cat "$out")"$'\n'
+    run_127 "$impl" subprocess_communicate -- no-such-command-wb10
+    run_impl "$impl" $CH subprocess_communicate -i "$BATS_TEST_TMPDIR/no-such-file"
+    assert_status 1
+    [[ $stderr =~ ^subprocess_communicate(\.py)?:\ open\ .*/no-such-file:\ ENOENT\ \(No\ such\ file\ or\ directory\)$ ]] || flunk "a missing input file: one line"
+}
+
+@test "subprocess_communicate: fds 0 1 2 only, SIGPIPE not ignored; errors" { subprocess_communicate_inheritance c; }
+@test "subprocess_communicate.py: fds 0 1 2 only, SIGPIPE not ignored; errors" { subprocess_communicate_inheritance py; }
+
+subprocess_communicate_bad_usage() {
+    local impl=$1
+    assert_common_bad_usage "$impl" $CH subprocess_communicate
+    bad_usage "$impl" $CH subprocess_communicate --
+    bad_usage "$impl" $CH subprocess_communicate -m
+    bad_usage "$impl" $CH subprocess_communicate -m threads
+    bad_usage "$impl" $CH subprocess_communicate -s
+    bad_usage "$impl" $CH subprocess_communicate -s big
+    bad_usage "$impl" $CH subprocess_communicate -s 0
+    bad_usage "$impl" $CH subprocess_communicate -s -1
+    bad_usage "$impl" $CH subprocess_communicate -s 65537
+    bad_usage "$impl" $CH subprocess_communicate -s 99999999999999999999
+    bad_usage "$impl" $CH subprocess_communicate -w
+    bad_usage "$impl" $CH subprocess_communicate -w soon
+    bad_usage "$impl" $CH subprocess_communicate -w 0
+    bad_usage "$impl" $CH subprocess_communicate -w 61
+    bad_usage "$impl" $CH subprocess_communicate -w nan
+    bad_usage "$impl" $CH subprocess_communicate -i
+    bad_usage "$impl" $CH subprocess_communicate -o
+}
+
+@test "subprocess_communicate: bad usage" { subprocess_communicate_bad_usage c; }
+@test "subprocess_communicate.py: bad usage" { subprocess_communicate_bad_usage py; }
+
+# ---- subprocess_timeout -----------------------------------------------------------
+# Killed, reported, reaped: the pid it names is gone when it returns.
+subprocess_timeout_default() {
+    local impl=$1 pid
+    run_impl "$impl" $CH subprocess_timeout
+    assert_status 143                   # the command's ending, as a shell says
+    [ "${lines[0]}" = "Running ['sleep', '10'] with a timeout of 1 seconds" ] || flunk "header"
+    pid=$(capture '^Started pid ([0-9]+), the leader of its own process group$')
+    assert_before '^Started pid' "^Command '\['sleep', '10'\]' timed out after 1 seconds$"
+    assert_before "timed out after" "^Sent SIGTERM to process group $pid$"
+    assert_before "^Sent SIGTERM" "^Reaped pid $pid$"
+    refute_line_re 'SIGKILL'
+    [ "${lines[-1]}" = "Exit code: -15 (SIGTERM)" ] || flunk "killed by SIGTERM"
+    ! kill -0 "$pid" 2>/dev/null || flunk "pid $pid still exists"
+}
+
+@test "subprocess_timeout: sleep 10 killed after 1 s, reported, reaped" { subprocess_timeout_default c; }
+@test "subprocess_timeout.py: sleep 10 killed after 1 s, reported, reaped" { subprocess_timeout_default py; }
+
+# A shell that ignores SIGTERM, with a sleep of its own: SIGKILL after the
+# grace period, to the whole group. Were the sleep left alive, it would
+# hold our stdout open for 30 s and the run would time out.
+subprocess_timeout_kill() {
+    local impl=$1 pid
+    run_impl "$impl" $CH subprocess_timeout -t 2 -g 0.3 -- sh -c 'trap "" TERM; sleep 30; echo never'
+    assert_status 137
+    pid=$(capture '^Started pid ([0-9]+), ')
+    assert_line_re "^Command '.*' timed out after 2 seconds$"
+    assert_before "^Sent SIGTERM to process group $pid$" "^Still running 0\.3 s after SIGTERM: sent SIGKILL to process group $pid$"
+    assert_before "^Still running" "^Reaped pid $pid$"
+    [ "${lines[-1]}" = "Exit code: -9 (SIGKILL)" ] || flunk "killed by SIGKILL"
+    refute_line_re "^never$"
+    ! kill -0 "$pid" 2>/dev/null || flunk "pid $pid still exists"
+
+    # The plain case: the shell's background sleep dies with the group.
+    run_impl "$impl" $CH subprocess_timeout -t 0.5 -- sh -c 'sleep 30 & wait; echo never'
+    assert_status 143
+    [ "${lines[-1]}" = "Exit code: -15 (SIGTERM)" ] || flunk "killed by SIGTERM"
+    refute_line_re "^never$"
+}
+
+@test "subprocess_timeout: SIGTERM ignored: SIGKILL to the group, children included" { subprocess_timeout_kill c; }
+@test "subprocess_timeout.py: SIGTERM ignored: SIGKILL to the group, children included" { subprocess_timeout_kill py; }
+
+subprocess_timeout_in_time() {
+    local impl=$1
+    run_impl "$impl" $CH subprocess_timeout -t 30 -- sh -c 'exit 5'
+    assert_status 5
+    [ "${lines[-1]}" = "Exit code: 5" ] || flunk "exit code 5"
+    refute_line_re 'timed out|^Sent'
+    run_impl "$impl" $CH subprocess_timeout -t 30 -- "$(probe)" 5</dev/null 7>/dev/null
+    assert_success
+    assert_clean_inheritance "$output"$'\n'
+    run_127 "$impl" subprocess_timeout -- no-such-command-wb10
+    [[ $stderr =~ cannot\ run\ \[\'no-such-command-wb10\'\]:\ ENOENT ]] || flunk "not found"
+}
+
+@test "subprocess_timeout: in time: its exit code; fds; cannot run" { subprocess_timeout_in_time c; }
+@test "subprocess_timeout.py: in time: its exit code; fds; cannot run" { subprocess_timeout_in_time py; }
+
+# SIGTERM to the program itself: passed on to the command's group, which
+# is reaped; then the program dies of SIGTERM too (status 143).
+subprocess_timeout_forward() {
+    local impl=$1 fifo="$BATS_TEST_TMPDIR/fifo" line pid child rest st=0
+    local -a cmd
+    if [ "$impl" = c ]; then
+        # shellcheck disable=SC2206  # WB_WRAP is a command line of its own
+        cmd=($WB_WRAP "$WB_BIN_ROOT/chapters/$CH/subprocess_timeout")
+    else
+        need_python
+        cmd=(python3 "$WB_ROOT/chapters/$CH/subprocess_timeout.py")
+    fi
+    mkfifo "$fifo"
+    "${cmd[@]}" -t 60 -- sh -c 'sleep 60; echo never' > "$fifo" 2>&1 &
+    pid=$!
+    exec 8< "$fifo"
+    read -r -t 20 line <&8 || flunk "no Running line"
+    read -r -t 20 line <&8 || flunk "no Started line"
+    [[ $line =~ ^Started\ pid\ ([0-9]+), ]] || { exec 8<&-; kill "$pid"; flunk "unexpected: $line"; }
+    child=${BASH_REMATCH[1]}
+    kill -TERM "$pid"
+    rest=$(timeout 20 cat <&8)
+    exec 8<&-
+    wait "$pid" || st=$?
+    output=$rest
+    status=$st
+    [ "$st" -eq 143 ] || flunk "expected to die of SIGTERM (143), got $st: $rest"
+    [[ $rest == *"Got SIGTERM: passing it on"* ]] || flunk "the signal reported"
+    [[ $rest == *"Sent SIGTERM to process group $child"* ]] || flunk "passed on to the group"
+    [[ $rest == *"Reaped pid $child"* ]] || flunk "the command reaped"
+    [[ $rest == *"Exit code: -15 (SIGTERM)" ]] || flunk "the command died of SIGTERM"
+    [[ $rest != *never* ]] || flunk "the command ran on"
+    ! kill -0 "$child" 2>/dev/null || flunk "pid $child still exists"
+}
+
+@test "subprocess_timeout: SIGTERM to it is passed on, the command reaped, then it dies" { subprocess_timeout_forward c; }
+@test "subprocess_timeout.py: SIGTERM to it is passed on, the command reaped, then it dies" { subprocess_timeout_forward py; }
+
+subprocess_timeout_bad_usage() {
+    local impl=$1
+    assert_common_bad_usage "$impl" $CH subprocess_timeout
+    bad_usage "$impl" $CH subprocess_timeout --
+    bad_usage "$impl" $CH subprocess_timeout -t
+    bad_usage "$impl" $CH subprocess_timeout -t soon
+    bad_usage "$impl" $CH subprocess_timeout -t -1
+    bad_usage "$impl" $CH subprocess_timeout -t 3601
+    bad_usage "$impl" $CH subprocess_timeout -t nan
+    bad_usage "$impl" $CH subprocess_timeout -g
+    bad_usage "$impl" $CH subprocess_timeout -g -0.5
+    bad_usage "$impl" $CH subprocess_timeout -g 61
+}
+
+@test "subprocess_timeout: bad usage" { subprocess_timeout_bad_usage c; }
+@test "subprocess_timeout.py: bad usage" { subprocess_timeout_bad_usage py; }
+
+# ---- subprocess_shell -------------------------------------------------------------
+subprocess_shell_default() {
+    run_impl "$1" $CH subprocess_shell
+    assert_success
+    local expected
+    expected=$(cat <<'EOF'
+The text: 'hello; echo INJECTED'
+1. argument vector, no shell: ['echo', 'hello; echo INJECTED']
+   | hello; echo INJECTED
+   -> exit code 0: the text stayed data
+2. the text pasted into a shell command line: ['/bin/sh', '-c', 'echo hello; echo INJECTED']
+   | hello
+   | INJECTED
+   -> exit code 0: the shell treated the text as code
+3. a fixed shell script, the text as "$1": ['/bin/sh', '-c', 'printf \'%s\\n\' "$1"', 'sh', 'hello; echo INJECTED']
+   | hello; echo INJECTED
+   -> exit code 0: the text stayed data
+4. a list with shell=True (the tutorial's mistake): ['/bin/sh', '-c', 'echo', 'hello; echo INJECTED']
+   | 
+   -> exit code 0: the text was not used: the list's other items became $0, $1...
+EOF
+)
+    [ "$output" = "$expected" ] || flunk "the output differs from the expected one: $(diff <(echo "$expected") <(echo "$output"))"
+    # Spelled out: INJECTED ran as a command in case 2, and only there.
+    assert_count 1 '^   \| INJECTED$'
+    assert_before '^2\. ' '^   \| INJECTED$'
+    assert_before '^   \| INJECTED$' '^3\. '
+    assert_count 2 '^   \| hello; echo INJECTED$'
+}
+
+@test "subprocess_shell: the payload stays data in an argv, runs in a shell string" { subprocess_shell_default c; }
+@test "subprocess_shell.py: the payload stays data in an argv, runs in a shell string" { subprocess_shell_default py; }
+
+subprocess_shell_text() {
+    run_impl "$1" $CH subprocess_shell -t 'today is $(echo SUBSTITUTED)'
+    assert_success
+    assert_count 2 '^   \| today is \$\(echo SUBSTITUTED\)$'
+    assert_count 1 '^   \| today is SUBSTITUTED$'
+    assert_before '^2\. ' '^   \| today is SUBSTITUTED$'
+    assert_before '^   \| today is SUBSTITUTED$' '^3\. '
+    assert_count 2 'the text stayed data$'
+    run_impl "$1" $CH subprocess_shell -t "it's"
+    assert_success
+    assert_count 2 "^   \\| it's$"
+    assert_line_re '^   -> exit code 2: the shell treated the text as code$'
+}
+
+@test "subprocess_shell: command substitution and a lone quote, in each form" { subprocess_shell_text c; }
+@test "subprocess_shell.py: command substitution and a lone quote, in each form" { subprocess_shell_text py; }
+
+subprocess_shell_bad_usage() {
+    local impl=$1
+    assert_common_bad_usage "$impl" $CH subprocess_shell
+    bad_usage "$impl" $CH subprocess_shell -t
+    bad_usage "$impl" $CH subprocess_shell -t "$(printf 'x%.0s' $(seq 201))"
+    bad_usage "$impl" $CH subprocess_shell -- echo
+}
+
+@test "subprocess_shell: bad usage" { subprocess_shell_bad_usage c; }
+@test "subprocess_shell.py: bad usage" { subprocess_shell_bad_usage py; }

@@ -734,7 +734,10 @@ static void flush(pool *p)
     }
     if (blocked) {
         int sig;
-        if (raised && !was_pending)
+        /* Take away the SIGPIPE our write raised, if it is pending: when the
+         * program ignores SIGPIPE, the system may have discarded it. */
+        if (raised && !was_pending && sigpending(&pending) == 0 &&
+            sigismember(&pending, SIGPIPE))
             sigwait(&pipe_only, &sig);
         if (sigprocmask(SIG_SETMASK, &old, NULL) == -1)
             die("sigprocmask");

@@ -125,7 +125,9 @@ int pool_fail(const char *fmt, ...) WB_PRINTF(1, 2);
 /* Fork `workers` workers now (0: one per online CPU, as Python's Pool());
  * at most POOL_MAX_WORKERS. NULL with errno EINVAL for a bad count.
  * pool_create_with also runs init(init_arg) in each worker as it starts
- * (Python's initializer=, initargs=), before its first task. */
+ * (Python's initializer=, initargs=), before its first task. An init that
+ * ends its worker makes the pool fork replacements for ever (as Python's
+ * does): keep init simple. */
 pool *pool_create(int workers);
 pool *pool_create_with(int workers, void (*init)(void *init_arg), void *init_arg);
 

@@ -15,7 +15,7 @@ holders_checks() {
         pid=$(capture "^Process-$n +\(([0-9]+)\): acquire$")
         assert_before "^Process-$n +\($pid\): acquire$" "^Process-$n +\($pid\): release$"
     done
-    most=$(capture '^main +\([0-9]+\): at most ([0-9]+) workers were inside at once \(the limit is '"$slots"'\)$')
+    most=$(capture '^main +\([0-9]+\): most workers inside at once: ([0-9]+) \(the limit is '"$slots"'\)$')
     [ "$most" -ge 1 ] && [ "$most" -le "$slots" ] || flunk "the self-check says $most inside at once"
 }
 
@@ -102,7 +102,7 @@ interrupted_checks() {
     mapfile -t lines <"$out"
     [ "$job_status" -eq "$code" ] || flunk "expected to die of SIG$sig (status $code), got $job_status"
     assert_line_re "^main +\\($pid\\): stopped by SIG$sig: workers ended, semaphore unlinked$"
-    refute_line_re '^main +\([0-9]+\): at most '
+    refute_line_re '^main +\([0-9]+\): most workers inside'
     [ -z "$stderr" ] || flunk "nothing expected on stderr"
     # Every worker that spoke is gone: the program reaped them all.
     local w

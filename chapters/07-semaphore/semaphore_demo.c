@@ -215,7 +215,7 @@ int main(int argc, char *argv[])
     }
     if (failed)
         fatal("%d workers failed", failed);
-    say("%-10s (%ld): at most %d workers were inside at once (the limit is %ld)",
+    say("%-10s (%ld): most workers inside at once: %d (the limit is %ld)",
         "main", (long)getpid(), atomic_load(&s->most), slots);
     if (named)
         say("%-10s (%ld): semaphore %s unlinked", "main", (long)getpid(), name);

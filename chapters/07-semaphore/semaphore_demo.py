@@ -51,7 +51,7 @@ def main():
         failed += w.exitcode != 0
     if failed:
         sys.exit(f"semaphore_demo.py: {failed} workers failed")
-    print(f"{me}: at most {most.value} workers were inside at once (the limit is {args.slots})",
+    print(f"{me}: most workers inside at once: {most.value} (the limit is {args.slots})",
           flush=True)
     if most.value > args.slots:
         sys.exit("semaphore_demo.py: more workers inside than the semaphore allows")

@@ -129,6 +129,7 @@ static int cksum_task(const void *arg, size_t arg_len, void *result, size_t *res
 struct list {
     char **paths;
     size_t n, cap;
+    size_t unreadable;          /* folders that could not be read */
 };
 
 static void add_path(struct list *l, const char *path)
@@ -153,6 +154,7 @@ static void walk(const char *dir, struct list *l)
 
     if (d == NULL) {
         say_to(STDERR_FILENO, "%s: cannot open folder %s: %s", prog_name(), dir, strerror(errno));
+        l->unreadable++;
         return;
     }
     while ((errno = 0, e = readdir(d)) != NULL) {
@@ -161,7 +163,8 @@ static void walk(const char *dir, struct list *l)
 
         if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
             continue;
-        if (snprintf(path, sizeof path, "%s/%s", dir, e->d_name) >= (int)sizeof path)
+        const char *slash = dir[strlen(dir) - 1] == '/' ? "" : "/";
+        if (snprintf(path, sizeof path, "%s%s%s", dir, slash, e->d_name) >= (int)sizeof path)
             continue;                   /* too long to be worth a demo */
         if (lstat(path, &st) == -1)
             continue;                   /* it went away meanwhile */
@@ -170,8 +173,10 @@ static void walk(const char *dir, struct list *l)
         else if (S_ISREG(st.st_mode))
             add_path(l, path);
     }
-    if (errno != 0)
-        die("readdir %s", dir);
+    if (errno != 0) {
+        say_to(STDERR_FILENO, "%s: cannot read folder %s: %s", prog_name(), dir, strerror(errno));
+        l->unreadable++;
+    }
     if (closedir(d) == -1)
         die("closedir");
 }
@@ -200,7 +205,7 @@ int main(int argc, char *argv[])
     if (stat(dir, &st) == -1 || !S_ISDIR(st.st_mode))
         usage_error("-d %s: not a folder", dir);
 
-    struct list files = { 0 };
+    struct list files = { NULL, 0, 0, 0 };
     walk(dir, &files);
     if (files.n > 0)
         qsort(files.paths, files.n, sizeof *files.paths, by_name);
@@ -270,6 +275,6 @@ int main(int argc, char *argv[])
     free(h);
     free(got);
     free(failed);
-    /* Like cksum: status 1 if a file could not be read. */
-    return same == files.n && errors == 0 ? 0 : 1;
+    /* Like cksum: status 1 if a file (or a folder) could not be read. */
+    return same == files.n && errors == 0 && files.unreadable == 0 ? 0 : 1;
 }

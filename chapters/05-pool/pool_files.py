@@ -63,9 +63,17 @@ def cksum_file(path):
 
 
 def walk(top):
-    """Every regular file under top, symbolic links not followed."""
-    found = []
-    for folder, dirs, names in os.walk(top):
+    """Every regular file under top, symbolic links not followed; and the
+    number of folders that could not be read (os.walk skips them silently
+    unless it is given an onerror function)."""
+    found, unreadable = [], []
+
+    def report(err):
+        print(f"{os.path.basename(sys.argv[0])}: cannot read folder {err.filename}: "
+              f"{err.strerror}", file=sys.stderr, flush=True)
+        unreadable.append(err.filename)
+
+    for folder, dirs, names in os.walk(top, onerror=report):
         for name in names:
             path = os.path.join(folder, name)
             try:
@@ -73,7 +81,7 @@ def walk(top):
                     found.append(path)
             except OSError:
                 pass                    # it went away meanwhile
-    return sorted(found)
+    return sorted(found), len(unreadable)
 
 
 def main():
@@ -84,7 +92,7 @@ def main():
     if not os.path.isdir(args.dir):
         parser.error(f"-d {args.dir}: not a folder")
     me = os.getpid()
-    paths = walk(args.dir)
+    paths, unreadable = walk(args.dir)
 
     with multiprocessing.Pool(args.workers) as pool:
         n = len(multiprocessing.active_children())
@@ -123,7 +131,7 @@ def main():
             "each is reported above, the rest were done")
     say(f"parent {me:<6}  self-check: the pool's answers for {len(paths)} files equal the "
         f"serial ones: {'OK' if same == len(paths) else 'FAILED'}")
-    sys.exit(0 if same == len(paths) and errors == 0 else 1)
+    sys.exit(0 if same == len(paths) and errors == 0 and unreadable == 0 else 1)
 
 
 if __name__ == "__main__":

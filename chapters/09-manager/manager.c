@@ -912,7 +912,8 @@ manager *manager_start(unsigned flags)
         base = "/tmp";
     snprintf(m->dir, sizeof m->dir, "%s/wb-manager-XXXXXX", base);
     /* mkdtemp: a new directory with a name nobody could guess, mode 0700
-     * whatever the umask: only our user may look inside or connect. */
+     * (a umask can only take bits away): only our user may look inside or
+     * connect. */
     if (mkdtemp(m->dir) == NULL) {
         free(m);
         return NULL;

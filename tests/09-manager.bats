@@ -130,7 +130,7 @@ manager_queue_pool_bad_usage() {
             [[ ${BASH_REMATCH[1]} == "${BASH_REMATCH[2]}"* ]] || flunk "case not as expected: $line"
         fi
     done
-    [ "$cases" -eq 17 ] || flunk "17 cases with an expected outcome, found $cases"
+    [ "$cases" -eq 20 ] || flunk "20 cases with an expected outcome, found $cases"
     assert_count 1 '^probe: an unknown operation .* -> BadRequest: unknown operation '
     assert_count 1 '^probe: a string whose length lies .* -> BadRequest: malformed or truncated value '
     assert_count 1 '^probe: a frame announcing 1 GiB .* -> TooLarge: '
@@ -139,6 +139,9 @@ manager_queue_pool_bad_usage() {
     assert_count 1 '^probe: the stalled client, completed .* -> OK '
     assert_count 1 '^probe: a client that never reads replies .* -> [0-9]+ requests sent, none read; others still served$'
     assert_count 1 '^probe: connection 65, with 64 open .* -> Refused: too many clients \(at most 64\) '
+    assert_count 1 '^probe: a copy of 4000 strings \(820 KB\) .* -> OK '
+    assert_count 1 '^probe: item 10001 of a list .* -> MemoryError: '
+    assert_count 1 '^probe: a copy of 10000 strings \(2 MB\) .* -> TooLarge: '
     assert_count 1 '^probe: random requests .* -> 500 replies \([0-9]+ OK, [0-9]+ errors\), connection open '
     refute_line_re 'NOT served'
     assert_count 1 '^probe \([0-9]+\): manager stopped \(exitcode 0\)$'

@@ -261,18 +261,25 @@ static void client_flush(struct server *s, struct client *c);
  * (filled in by reply_end), then the status, then the result. */
 static int out_room(struct client *c, size_t more)
 {
-    size_t need = c->out_len + more;
+    size_t need = c->out_len + more, cap;
     unsigned char *out;
 
     if (need <= c->out_cap)
         return 0;
     if (need > FRAME_HEADER + MGR_MAX_REPLY)
         return -1;
-    out = realloc(c->out, need < 4096 ? 4096 : need);
+    /* Double it (a copy of a long list grows value by value), within
+     * the largest frame. */
+    cap = c->out_cap < 4096 ? 4096 : 2 * c->out_cap;
+    if (cap < need)
+        cap = need;
+    if (cap > FRAME_HEADER + MGR_MAX_REPLY)
+        cap = FRAME_HEADER + MGR_MAX_REPLY;
+    out = realloc(c->out, cap);
     if (out == NULL)
         return -1;
     c->out = out;
-    c->out_cap = need < 4096 ? 4096 : need;
+    c->out_cap = cap;
     return 0;
 }
 
@@ -637,7 +644,11 @@ static void sweep(struct server *s)
 
 static void client_read(struct server *s, struct client *c)
 {
-    ssize_t n = read(c->fd, c->in + c->in_len, IN_CAP - c->in_len);
+    ssize_t n;
+
+    if (c->in_len == IN_CAP)
+        return;                 /* no room: a whole request waits its turn */
+    n = read(c->fd, c->in + c->in_len, IN_CAP - c->in_len);
 
     if (n == -1) {
         if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)

@@ -6,8 +6,8 @@
  * starts a manager and talks to it in raw bytes, as no proxy would: an
  * unknown operation, a value cut short, a string whose length lies, a
  * frame announcing a gigabyte, half a frame and then silence, a client
- * that never reads its replies, one connection too many, and a few hundred
- * random requests. After each, it checks that the server answered as it
+ * that never reads its replies, one connection too many, a list past its
+ * limit, a reply too large to send, and a few hundred random requests. After each, it checks that the server answered as it
  * should and that another client is still served.
  *
  * Python:  no twin: Python's manager first runs an authentication
@@ -355,6 +355,67 @@ static void crowd_case(mgr_conn *mine)
     still_served("too many clients");
 }
 
+/* Append strings to a list until it holds `upto` items, 100 requests
+ * per send, then their 100 replies: all must be OK. */
+static void fill_list(int fd, uint32_t list, size_t *have, size_t upto)
+{
+    static unsigned char batch[100 * (FRAME_HEADER + 5 + 5 + 200)];
+    static char filler[200];
+    char text[256];
+
+    memset(filler, 'x', sizeof filler);
+    while (*have < upto) {
+        size_t used = 0, k = 0;
+        struct mgr_value v = mgr_bytes(filler, sizeof filler);
+        for (; k < 100 && *have + k < upto; k++) {
+            size_t n = request(batch + used + FRAME_HEADER, sizeof batch - used - FRAME_HEADER,
+                               MGR_OP_APPEND, list, &v, 1);
+            frame_put_header(batch + used, (uint32_t)n);
+            used += FRAME_HEADER + n;
+        }
+        raw_send(fd, batch, used);
+        for (size_t i = 0; i < k; i++)
+            if (read_reply(fd, text, sizeof text) != MGR_OK)
+                fatal("an append to the list failed: %s", text);
+        *have += k;
+    }
+}
+
+/* The server's limits: items per object, and the size of a reply. A
+ * copy of about 800 KB goes out in pieces (the socket takes less at a
+ * time); one of 2 MB is refused, as is item number MGR_MAX_ITEMS + 1. */
+static void limits_case(mgr_conn *mine)
+{
+    unsigned char b[64];
+    char text[256], what[64];
+    struct mgr_value v = mgr_str("one more");
+    uint32_t list;
+    size_t have = 0, n;
+    int fd = greeted(), got;
+
+    mgr_must(mgr_create(mine, MGR_LIST, &list), mine, "manager.list()");
+    fill_list(fd, list, &have, 4000);
+    n = request(b, sizeof b, MGR_OP_COPY, list, NULL, 0);
+    send_frame(fd, b, n);
+    got = read_reply(fd, text, sizeof text);
+    outcome("a copy of 4000 strings (820 KB)", got, text, MGR_OK);
+
+    fill_list(fd, list, &have, MGR_MAX_ITEMS);
+    n = request(b, sizeof b, MGR_OP_APPEND, list, &v, 1);
+    send_frame(fd, b, n);
+    got = read_reply(fd, text, sizeof text);
+    snprintf(what, sizeof what, "item %d of a list", MGR_MAX_ITEMS + 1);
+    outcome(what, got, text, MGR_E_FULL);
+
+    n = request(b, sizeof b, MGR_OP_COPY, list, NULL, 0);
+    send_frame(fd, b, n);
+    got = read_reply(fd, text, sizeof text);
+    snprintf(what, sizeof what, "a copy of %d strings (2 MB)", MGR_MAX_ITEMS);
+    outcome(what, got, text, MGR_E_SIZE);
+    close(fd);
+    still_served("the limits");
+}
+
 /* Random requests from a fixed sequence (xorshift, seed 1): good requests
  * for the dict, each then damaged or not: a byte or two changed, cut
  * short, or pure noise. Each must get a reply, and the connection must
@@ -453,6 +514,7 @@ int main(int argc, char *argv[])
     stalled_case();
     deaf_case();
     crowd_case(c);
+    limits_case(c);
     random_case(rounds);
     still_served("all that");
 

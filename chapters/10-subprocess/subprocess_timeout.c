@@ -20,12 +20,15 @@
  *          os.killpg() with SIGTERM and SIGKILL  (subprocess_timeout.py)
  * Usage:   ./subprocess_timeout [-t SECONDS] [-g SECONDS] [-- COMMAND [ARG...]]
  *          -t: the deadline (default 1); -g: the grace period between
- *          SIGTERM and SIGKILL (default 1). Default command: sleep 10.
+ *          SIGTERM and SIGKILL (default 1). Default command: sleep 3.
  * Look for: "timed out after 1 seconds", SIGTERM sent to the group, exit
  * code -15, reaped. `-- sh -c 'trap "" TERM; sleep 30'` ignores SIGTERM:
- * SIGKILL, -9. Our exit status is the command's ending as a shell reports
- * it (143 for SIGTERM, 137 for SIGKILL, N for exit N); the "timed out"
- * line says why it ended. (timeout(1) exits with 124 instead.)
+ * SIGKILL, -9. Our exit status: 1 when the command had to be killed (as a
+ * Python script ends on an uncaught TimeoutExpired; timeout(1) uses 124),
+ * else the command's own, as a shell reports it.
+ * What no handler can help: kill -9 of this program leaves the command
+ * running, alone in its session, until it ends by itself (3 s for the
+ * default sleep).
  *
  * SPDX-License-Identifier: MIT
  */
@@ -127,7 +130,7 @@ static void signal_group(pid_t group, int sig)
 
 int main(int argc, char *argv[])
 {
-    static char *default_command[] = { "sleep", "10", NULL };
+    static char *default_command[] = { "sleep", "3", NULL };
     char **command, shown[REPR_MAX];
     double timeout = 1.0, grace = 1.0;
     struct command cmd;
@@ -200,5 +203,5 @@ int main(int argc, char *argv[])
             die("sigaction");
         raise(stop_signal);
     }
-    return shell_status(exitcode);
+    return ending == ENDED ? shell_status(exitcode) : 1;
 }

@@ -6,8 +6,8 @@ Popen.wait(timeout) raises TimeoutExpired (its message is printed as it is)
 and the group gets SIGTERM first. start_new_session=True gives the command
 its own session and process group, so os.killpg() reaches its children
 too. SIGINT and SIGTERM sent to us are passed on to the group; then we end
-by the same signal. Our exit status is the command's ending as a shell
-reports it (143 after SIGTERM). The C twin is subprocess_timeout.c. Usage:
+by the same signal. Our exit status: 1 when the command had to be killed
+(as on an uncaught TimeoutExpired), else the command's own. The C twin is subprocess_timeout.c. Usage:
 python3 subprocess_timeout.py [-t SECONDS] [-g SECONDS] [-- COMMAND [ARG...]]
 """
 import argparse
@@ -65,7 +65,7 @@ def main():
         usage="%(prog)s [-t SECONDS] [-g SECONDS] [-- COMMAND [ARG...]]")
     parser.add_argument("-t", dest="timeout", type=seconds(0, 3600), default=1)
     parser.add_argument("-g", dest="grace", type=seconds(0, 60), default=1)
-    args, command = parse_args_and_command(parser, ["sleep", "10"])
+    args, command = parse_args_and_command(parser, ["sleep", "3"])
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
@@ -78,6 +78,7 @@ def main():
         cannot_run(command, err)
     print(f"Started pid {p.pid}, the leader of its own process group", flush=True)
 
+    timed_out = False
     try:
         signals["armed"] = True
         if signals["pending"] is not None:  # it came while we were starting
@@ -85,6 +86,7 @@ def main():
         p.wait(timeout=args.timeout)
     except subprocess.TimeoutExpired as expired:
         print(expired, flush=True)          # Command '[...]' timed out after T seconds
+        timed_out = True
     except Interrupted as stop:
         signals["armed"] = False
         stop_signal = stop.args[0]
@@ -111,7 +113,7 @@ def main():
         # would have ended us (a shell sees 128 + N).
         signal.signal(stop_signal, signal.SIG_DFL)
         os.kill(os.getpid(), stop_signal)
-    sys.exit(shell_status(p.returncode))
+    sys.exit(1 if timed_out else shell_status(p.returncode))
 
 
 if __name__ == "__main__":

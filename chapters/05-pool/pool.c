@@ -906,7 +906,7 @@ int pool_get(pool_result *r, double timeout)
 {
     double deadline;
 
-    if (r == NULL) {
+    if (r == NULL || isnan(timeout)) {
         errno = EINVAL;
         return -1;
     }

@@ -144,8 +144,8 @@ int pool_replaced(const pool *p);               /* workers forked to replace dea
 pool_result *pool_apply_async(pool *p, pool_fn *fn, const void *arg, size_t arg_len);
 
 /* get: wait up to timeout seconds for the task's outcome: POOL_OK,
- * POOL_FAILED or POOL_TIMEOUT (-1, errno EINVAL, for a NULL handle). May be
- * called again, e.g. after a timeout. */
+ * POOL_FAILED or POOL_TIMEOUT (-1, errno EINVAL, for a NULL handle or a NaN
+ * timeout). May be called again, e.g. after a timeout. */
 int pool_get(pool_result *r, double timeout);
 
 /* ready: 1 if the outcome is known (pool_get would not wait), else 0. It

@@ -25,7 +25,8 @@ struct mgr_conn {
     pid_t server;
     unsigned char *buf;         /* the request going out, then the reply */
     size_t cap;
-    size_t len;                 /* the reply body's length */
+    unsigned char *reply;       /* the reply's body, in buf ... */
+    size_t len;                 /* ... and its length */
     char error[MGR_MAX_MESSAGE + 1];
 };
 
@@ -45,51 +46,59 @@ static int send_all(int fd, const unsigned char *p, size_t n)
     return 0;
 }
 
-/* Receive one reply frame into c->buf, growing it as the header asks (up to
- * MGR_MAX_REPLY). Returns the status byte, or -1 with errno set. */
+/* Receive one reply frame into c->buf; its body is then c->reply, c->len
+ * bytes long. Returns the status byte, or -1 with errno set.
+ * One read() usually brings the whole reply, header and body: we ask for
+ * as much as the buffer holds. That can never swallow the start of the
+ * next reply: a connection has one request outstanding at a time. */
 static int receive_reply(mgr_conn *c)
 {
-    unsigned char header[FRAME_HEADER];
-    size_t body;
-    ssize_t got = read_full(c->fd, header, sizeof header);
+    size_t have = 0, body = 0;
 
-    if (got == -1)
-        return -1;
-    if (got < FRAME_HEADER) {
-        errno = got == 0 ? ECONNRESET : EPROTO;     /* the server has gone */
-        return -1;
-    }
-    if (frame_parse(header, sizeof header, MGR_MAX_REPLY, &body) == -1) {
-        errno = EPROTO;
-        return -1;
-    }
-    body = mgr_get_u32(header);
-    if (body == 0) {
-        errno = EPROTO;                 /* a reply has at least its status */
-        return -1;
-    }
-    if (body > c->cap) {
-        unsigned char *bigger = realloc(c->buf, body);
-        if (bigger == NULL)
+    for (;;) {
+        ssize_t got;
+        if (have >= FRAME_HEADER) {
+            int whole = frame_parse(c->buf, have, MGR_MAX_REPLY, &body);
+            if (whole == -1) {
+                errno = EPROTO;         /* longer than any reply may be */
+                return -1;
+            }
+            if (whole == 1)
+                break;
+            if (FRAME_HEADER + (size_t)mgr_get_u32(c->buf) > c->cap) {
+                size_t need = FRAME_HEADER + (size_t)mgr_get_u32(c->buf);
+                unsigned char *bigger = realloc(c->buf, need);
+                if (bigger == NULL)
+                    return -1;
+                c->buf = bigger;
+                c->cap = need;
+            }
+        }
+        got = read(c->fd, c->buf + have, c->cap - have);
+        if (got == -1) {
+            if (errno == EINTR)
+                continue;
             return -1;
-        c->buf = bigger;
-        c->cap = body;
+        }
+        if (got == 0) {
+            errno = ECONNRESET;         /* the server has gone */
+            return -1;
+        }
+        have += (size_t)got;
     }
-    got = read_full(c->fd, c->buf, body);
-    if (got == -1)
-        return -1;
-    if ((size_t)got < body) {
-        errno = ECONNRESET;
+    if (body == 0 || have != FRAME_HEADER + body) {
+        errno = EPROTO;                 /* no status, or bytes nobody asked for */
         return -1;
     }
+    c->reply = c->buf + FRAME_HEADER;
     c->len = body;
     c->error[0] = '\0';
-    if (c->buf[0] != MGR_OK) {
+    if (c->reply[0] != MGR_OK) {
         size_t n = body - 1 < MGR_MAX_MESSAGE ? body - 1 : MGR_MAX_MESSAGE;
-        memcpy(c->error, c->buf + 1, n);
+        memcpy(c->error, c->reply + 1, n);
         c->error[n] = '\0';
     }
-    return c->buf[0];
+    return c->reply[0];
 }
 
 /* One call: encode, send, wait for the reply. Returns the status or -1. */
@@ -114,7 +123,7 @@ static int result_value(mgr_conn *c, struct mgr_value *out)
 {
     size_t pos = 1;
 
-    if (mgr_value_get(c->buf, c->len, &pos, out) == -1 || pos != c->len) {
+    if (mgr_value_get(c->reply, c->len, &pos, out) == -1 || pos != c->len) {
         errno = EPROTO;
         return -1;
     }
@@ -285,11 +294,11 @@ int mgr_copy(mgr_conn *c, uint32_t id, struct mgr_value *out, size_t cap, size_t
         errno = EPROTO;
         return -1;
     }
-    count = mgr_get_u32(c->buf + 1);
+    count = mgr_get_u32(c->reply + 1);
     /* A dict's copy is key, value pairs: the values tell which it is. */
     for (values = 0; pos < c->len; values++) {
         struct mgr_value v;
-        if (mgr_value_get(c->buf, c->len, &pos, &v) == -1) {
+        if (mgr_value_get(c->reply, c->len, &pos, &v) == -1) {
             errno = EPROTO;
             return -1;
         }

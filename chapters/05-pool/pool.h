@@ -9,11 +9,14 @@
  * pool never forks one process per task). Each worker has a task pipe
  * (parent -> worker) and a result pipe (worker -> parent) carrying framed
  * messages (common/frame.h, chapter 03). The parent keeps a queue of tasks
- * that wait, and gives a task to a worker only when that worker is free, so
- * it always knows which worker runs which task. There are no threads: the
- * pool makes progress only inside its own calls (pool_apply, pool_get,
- * pool_ready, pool_map, pool_join), where the parent waits in poll(2) on the
- * result pipes. A worker that dies shows as end-of-file on its result pipe:
+ * that wait, and gives a task to a worker only when that worker is free
+ * (pool_map lets a chunk wait in a busy worker's pipe, to save a round
+ * trip), so it always knows which worker runs which task, and a worker runs
+ * its tasks one at a time, in order. There are no threads: the pool makes
+ * progress only inside its own calls (pool_apply_async, pool_apply,
+ * pool_get, pool_ready, pool_map, pool_join), where the parent waits in
+ * poll(2) on the result pipes; a task waiting for a worker starts at the
+ * next such call. A worker that dies shows as end-of-file on its result pipe:
  * the parent reaps it, fails the task it was running with an error that
  * names the signal or the exit status, and forks a replacement; the other
  * tasks go on.

@@ -13,7 +13,6 @@
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <math.h>
 #include <poll.h>
 #include <pthread.h>
@@ -23,7 +22,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -624,6 +622,8 @@ static int client_work(struct server *s, struct client *c)
     }
     if (c->fd != -1 && c->out_len > 0)
         client_flush(s, c);
+    else if (c->fd != -1 && c->closing)
+        client_close(s, c);             /* nothing left to say (out of memory) */
     return done;
 }
 

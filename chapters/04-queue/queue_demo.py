@@ -1,0 +1,63 @@
+"""queue_demo.py - a writer puts A, B, C on a Queue; a reader gets them.
+
+The C twin is queue_demo.c. Usage: python3 queue_demo.py [-n ITEMS]
+
+The reader stops when it gets the sentinel None, which the parent puts once
+the writer has been joined: no terminate() needed (queue_terminate shows why
+terminating a reader is dangerous).
+Racy: where the reader's lines fall among the writer's.
+"""
+import argparse
+import os
+import sys
+from multiprocessing import Process, Queue
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "common"))
+from workbook import int_in, pace, parse_args  # noqa: E402
+
+
+def say(text):
+    """One line, one os.write(): lines of several processes never mix. (print()
+    writes the text and the newline separately when Python runs unbuffered,
+    PYTHONUNBUFFERED=1, and then lines can tear.)"""
+    os.write(1, (text + "\n").encode())
+
+
+def write(q, items):
+    say(f"writer ({os.getpid()}): Process to write")
+    for i in range(items):
+        letter = chr(ord("A") + i)
+        say(f"writer ({os.getpid()}): Put {letter} to queue...")
+        q.put(letter)
+        pace(0.5)
+
+
+def read(q):
+    say(f"reader ({os.getpid()}): Process to read")
+    while True:
+        value = q.get(True)             # block until there is something
+        if value is None:               # the sentinel
+            break
+        say(f"reader ({os.getpid()}): Get {value} from queue.")
+    say(f"reader ({os.getpid()}): got the sentinel: stopping")
+
+
+def main():
+    parser = argparse.ArgumentParser(description="a writer and a reader share a Queue")
+    parser.add_argument("-n", dest="items", type=int_in(1, 26), default=3, metavar="ITEMS")
+    args = parse_args(parser)
+
+    q = Queue()
+    pw = Process(target=write, args=(q, args.items))
+    pr = Process(target=read, args=(q,))
+    pw.start()
+    pr.start()
+    pw.join()       # the writer's exit waits until its feeder thread has sent everything
+    say(f"main   ({os.getpid()}): writer joined, exitcode {pw.exitcode}; putting the sentinel")
+    q.put(None)
+    pr.join()
+    say(f"main   ({os.getpid()}): reader joined, exitcode {pr.exitcode}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,197 @@
+/* queue_terminate.c - why a reader is stopped with a sentinel, not killed.
+ *
+ * The tutorials end a reader that loops forever with terminate(), that is
+ * SIGTERM. This program does the same to a busy reader, and looks at the
+ * queue afterwards. A writer keeps putting large messages (1 MiB), a reader
+ * keeps getting them; once the reader has its first message, the parent
+ * sends it SIGTERM. Where it was when the signal came is a matter of luck:
+ *  - inside the queue, holding its get lock, half-way through copying a
+ *    message out: the next get finds the lock's owner dead (the queue's
+ *    locks are robust mutexes, so this is reported, not a hang) and the
+ *    queue marks itself broken: every later call, in every process, fails;
+ *  - outside the lock: the queue still works, but the message the reader
+ *    had just taken dies with it.
+ * The parent tries again, up to ATTEMPTS times, until it has seen the
+ * first case. (Python's Queue is worse off: its reader holds the queue's
+ * read lock even while it WAITS for a message, and a dead holder is never
+ * noticed: later gets just time out, or wait forever. See queue_terminate.py.)
+ *
+ * Python:  pr.terminate() on a reader inside q.get()   (queue_terminate.py)
+ * Usage:   ./queue_terminate [-a ATTEMPTS] [-s SIZE]
+ * Look for: "died holding the queue's lock", then EOWNERDEAD and
+ * ENOTRECOVERABLE. Racy, and the lesson itself: which case each attempt
+ * meets. The program always ends.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include "common.h"
+#include "queue.h"
+
+static size_t size = 1 << 20;
+
+struct attempt {
+    struct queue *q;
+    int stop[2];        /* parent -> writer: end of file means "stop" */
+    int started[2];     /* writer, then reader -> parent: a byte means
+                           "the queue is full", then "I am busy" */
+};
+
+
+
+static void writer(void *arg)
+{
+    const struct attempt *a = arg;
+    unsigned char *msg = malloc(size);
+
+    int full = 0;
+
+    if (close(a->stop[1]) == -1 || close(a->started[0]) == -1)
+        die_child("close");
+    if (msg == NULL)
+        die_child("malloc");
+    memset(msg, 'w', size);
+    for (;;) {
+        struct pollfd pfd = { .fd = a->stop[0], .events = POLLIN };
+
+        if (poll(&pfd, 1, 0) == -1)
+            die_child("poll");
+        if (pfd.revents != 0)
+            break;                      /* end of file: told to stop */
+        /* A timeout, so that the stop pipe is looked at again even when
+         * nobody reads any more. */
+        enum queue_result r = queue_put(a->q, msg, size, 0.05);
+
+        if (r == QUEUE_ERROR)
+            break;                      /* a broken queue: nothing to do */
+        if (r == QUEUE_FULL && !full) {
+            /* Full for the first time: the reader may start. */
+            full = 1;
+            if (write(a->started[1], "f", 1) == -1 || close(a->started[1]) == -1)
+                die_child("write");
+        }
+    }
+    free(msg);
+}
+
+static void reader(void *arg)
+{
+    const struct attempt *a = arg;
+    size_t cap = 16 * size, got;
+    unsigned char *buf = malloc(cap);
+    struct iovec msgs[16];
+    long total = 0;
+
+    /* Close what is not ours: fork copied every pipe end, and a forgotten
+     * write end would hide an end of file (chapter 03). */
+    if (close(a->stop[1]) == -1 || close(a->started[0]) == -1)
+        die_child("close");
+    if (buf == NULL)
+        die_child("malloc");
+    /* The tutorial's `while True: q.get(True)`, taking everything that is
+     * there at each call: so this reader spends nearly all its time inside
+     * the queue, copying, as a busy reader does. */
+    for (;;) {
+        if (queue_get_many(a->q, buf, cap, msgs, 16, &got, QUEUE_FOREVER) != QUEUE_OK)
+            die_child("queue_get_many");
+        if (total == 0 && write(a->started[1], "x", 1) == -1)
+            die_child("write");
+        total += (long)got;
+    }
+}
+
+/* One attempt; returns 1 if the reader died holding the lock. */
+static int attempt(int n)
+{
+    struct attempt a;
+    int code, held;
+    pid_t pw, pr;
+    char byte;
+    unsigned char *buf;
+    size_t len;
+    enum queue_result r;
+
+    a.q = queue_new(0, 16 * size);
+    if (a.q == NULL)
+        die("queue_new");
+    if (pipe(a.stop) == -1 || pipe(a.started) == -1)
+        die("pipe");
+    pw = start_child(writer, &a);
+    if (close(a.stop[0]) == -1)
+        die("close");
+    /* Start the reader once the writer has filled the queue: it then has
+     * messages to copy from its first get on, and spends its time inside
+     * the queue's get lock rather than waiting for the writer. */
+    if (read(a.started[0], &byte, 1) != 1)
+        die("read");
+    pr = start_child(reader, &a);
+    if (close(a.started[1]) == -1)
+        die("close");
+    /* Once the reader is in its loop, terminate() it. */
+    if (read(a.started[0], &byte, 1) != 1)
+        die("read");
+    if (kill(pr, SIGTERM) == -1)
+        die("kill");
+    code = join_child(pr);
+    if (close(a.stop[1]) == -1)         /* the writer's stop signal */
+        die("close");
+    say("main (%ld): attempt %d: reader %ld terminated (exitcode %d), writer joined (%d)",
+        (long)getpid(), n, (long)pr, code, join_child(pw));
+    if (close(a.started[0]) == -1)
+        die("close");
+
+    buf = malloc(size);
+    if (buf == NULL)
+        die("malloc");
+    r = queue_get(a.q, buf, size, &len, 0.5);
+    held = r == QUEUE_ERROR && errno == EOWNERDEAD;
+    if (held) {
+        say("main (%ld): attempt %d: the reader died holding the queue's lock", (long)getpid(), n);
+        say("main (%ld):   get(timeout=0.5) -> error EOWNERDEAD: its owner died, maybe"
+            " half-way through a copy", (long)getpid());
+        r = queue_put(a.q, "x", 1, QUEUE_NOWAIT);
+        say("main (%ld):   put(block=False) -> %s %s: the queue refuses all further use",
+            (long)getpid(), queue_result_name(r), r == QUEUE_ERROR ? errno_name(errno) : "");
+    } else if (r == QUEUE_ERROR) {
+        die("queue_get");
+    } else {
+        say("main (%ld): attempt %d: the reader died outside the lock; the queue still works",
+            (long)getpid(), n);
+        say("main (%ld):   get(timeout=0.5) -> %s; the message the reader had taken is lost",
+            (long)getpid(), queue_result_name(r));
+    }
+    free(buf);
+    if (queue_free(a.q) == -1)
+        die("queue_free");
+    return held;
+}
+
+int main(int argc, char *argv[])
+{
+    long attempts = 10;
+    int opt, n, held = 0;
+
+    prog_init(argc, argv, "[-a ATTEMPTS] [-s SIZE]");
+    while ((opt = get_option(argc, argv, "a:s:")) != -1) {
+        if (opt == 'a')
+            attempts = arg_long(optarg, opt, 1, 1000);
+        else
+            size = (size_t)arg_long(optarg, opt, 1, 16L << 20);
+    }
+    no_operands(argc, argv);
+
+    for (n = 1; n <= attempts && !held; n++)
+        held = attempt(n);
+    say("main (%ld): %s after %d attempt%s", (long)getpid(),
+        held ? "saw a reader die holding the lock" : "never saw a reader die holding the lock",
+        n - 1, n - 1 == 1 ? "" : "s");
+    return 0;
+}

@@ -20,6 +20,13 @@ from workbook import int_in, parse_args  # noqa: E402
 MAX_SIZE = 1 << 20
 
 
+def say(text):
+    """One line, one os.write(): lines of several processes never mix. (print()
+    writes the text and the newline separately when Python runs unbuffered,
+    PYTHONUNBUFFERED=1, and then lines can tear.)"""
+    os.write(1, (text + "\n").encode())
+
+
 def fnv1a(data):
     """FNV-1a, 32 bits, as in pipe_demo.c."""
     h = 2166136261
@@ -51,11 +58,11 @@ def child(conn, text):
     fd = conn.fileno()
     header, _ = read_exactly(fd, 4)
     length = int.from_bytes(header, "big")
-    print(f"child  ({os.getpid()}): read the length prefix {header.hex(' ')} = "
-          f"{length} bytes to follow", flush=True)
+    say(f"child  ({os.getpid()}): read the length prefix {header.hex(' ')} = "
+        f"{length} bytes to follow")
     body, reads = read_exactly(fd, length)
-    print(f"child  ({os.getpid()}): received {describe(body, text)}, "
-          f"in {reads} read{'' if reads == 1 else 's'}", flush=True)
+    say(f"child  ({os.getpid()}): received {describe(body, text)}, "
+        f"in {reads} read{'' if reads == 1 else 's'}")
     conn.close()
 
 
@@ -78,12 +85,12 @@ def main():
     p.start()
     child_conn.close()                      # the child's end: not ours to use
     header = len(msg).to_bytes(4, "big")
-    print(f"parent ({os.getpid()}): sending {describe(msg, text)}, "
-          f"prefixed by its length {header.hex(' ')}", flush=True)
+    say(f"parent ({os.getpid()}): sending {describe(msg, text)}, "
+        f"prefixed by its length {header.hex(' ')}")
     parent_conn.send_bytes(msg)             # writes the same 4 bytes, then msg
     parent_conn.close()
     p.join()
-    print(f"parent ({os.getpid()}): child {p.pid} exited with {p.exitcode}", flush=True)
+    say(f"parent ({os.getpid()}): child {p.pid} exited with {p.exitcode}")
 
 
 if __name__ == "__main__":

@@ -20,7 +20,10 @@ from workbook import int_in, pace, parse_args  # noqa: E402
 
 
 def say(text):
-    print(text, flush=True)
+    """One line, one os.write(): lines of several processes never mix. (print()
+    writes the text and the newline separately when Python runs unbuffered,
+    PYTHONUNBUFFERED=1, and then lines can tear.)"""
+    os.write(1, (text + "\n").encode())
 
 
 def seconds(text):

@@ -19,6 +19,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdnoreturn.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -828,12 +829,34 @@ static void serve(struct server *s)
     }
 }
 
+/* The signals that stop a server, blocked from before the fork until the
+ * server's own handlers are in place (see manager_start). */
+static void stop_signals(sigset_t *set)
+{
+    sigemptyset(set);
+    sigaddset(set, SIGINT);
+    sigaddset(set, SIGTERM);
+    sigaddset(set, SIGHUP);
+}
+
+/* The server could not even start: remove what the owner made for it. */
+static noreturn void server_fail(const char *dir, const char *path, const char *what)
+{
+    int saved = errno;
+
+    unlink(path);
+    rmdir(dir);
+    errno = saved;
+    die_child("%s", what);
+}
+
 /* The server process: never returns. */
 static void server_main(int listen_fd, int lifeline, const char *dir,
                         const char *path, unsigned flags)
 {
     static struct server s;     /* static: too large for the stack, and zeroed */
     struct sigaction sa;
+    sigset_t stops;
     int sp[2];
 
     s.listen_fd = listen_fd;
@@ -847,22 +870,28 @@ static void server_main(int listen_fd, int lifeline, const char *dir,
      * owner's business: a Ctrl-C reaches the whole process group, and the
      * owner decides. A client that vanishes must not kill us: SIGPIPE off. */
     if (pipe(sp) == -1)
-        die_child("pipe");
+        server_fail(dir, path, "pipe");
     if (set_nonblocking(sp[0]) == -1 || set_nonblocking(sp[1]) == -1
         || set_cloexec(sp[0]) == -1 || set_cloexec(sp[1]) == -1)
-        die_child("fcntl");
+        server_fail(dir, path, "fcntl");
     s.sig_fd = sp[0];
     sig_pipe_w = sp[1];
     memset(&sa, 0, sizeof sa);
     sigemptyset(&sa.sa_mask);
     sa.sa_handler = on_stop_signal;
     if (sigaction(SIGTERM, &sa, NULL) == -1 || sigaction(SIGHUP, &sa, NULL) == -1)
-        die_child("sigaction");
+        server_fail(dir, path, "sigaction");
     sa.sa_handler = SIG_IGN;
     if (sigaction(SIGINT, &sa, NULL) == -1 || sigaction(SIGPIPE, &sa, NULL) == -1)
-        die_child("sigaction");
+        server_fail(dir, path, "sigaction");
+    /* Only now may the stop signals arrive: one sent while we were being
+     * born (a Ctrl-C just after manager_start) waited, blocked, and is
+     * handled from here on like any other. */
+    stop_signals(&stops);
+    if (sigprocmask(SIG_UNBLOCK, &stops, NULL) == -1)
+        server_fail(dir, path, "sigprocmask");
     if (set_nonblocking(listen_fd) == -1)
-        die_child("fcntl");
+        server_fail(dir, path, "fcntl");
 
     serve(&s);
 
@@ -912,6 +941,7 @@ manager *manager_start(unsigned flags)
     const char *base = getenv("TMPDIR");
     struct sockaddr_un addr;
     manager *m = calloc(1, sizeof *m);
+    sigset_t stops, old_mask;
     int fd, life[2];
 
     if (m == NULL)
@@ -963,9 +993,18 @@ manager *manager_start(unsigned flags)
         return NULL;
     }
 
+    /* Block the stop signals across the fork: a Ctrl-C that came between
+     * fork() and the server's sigaction() would otherwise kill the new
+     * server with SIGINT's default action, before it could clean up. */
+    stop_signals(&stops);
+    if (sigprocmask(SIG_BLOCK, &stops, &old_mask) == -1) {
+        undo(m, fd, life[0], life[1]);
+        return NULL;
+    }
     m->owner = getpid();
     m->server = fork();
     if (m->server == -1) {
+        sigprocmask(SIG_SETMASK, &old_mask, NULL);
         undo(m, fd, life[0], life[1]);
         return NULL;
     }
@@ -975,8 +1014,11 @@ manager *manager_start(unsigned flags)
         close(life[0]);
         server_main(fd, life[1], m->dir, m->path, flags);
     }
-    /* The owner: the listening socket and the server's end are the
-     * server's now. */
+    /* The owner: its own signal mask back (a signal that came meanwhile
+     * is delivered now); the listening socket and the server's end are the
+     * server's. */
+    if (sigprocmask(SIG_SETMASK, &old_mask, NULL) == -1)
+        die("sigprocmask");
     close(fd);
     close(life[1]);
     m->lifeline = life[0];

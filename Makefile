@@ -53,7 +53,7 @@ test: all
 # make stress [N=20]: the suite N times under a CPU load, then N times pinned
 # to one CPU; every flake reported with its test and output.
 FUZZ_TIME    ?= 60
-CHECK_RANDOM ?= 25
+CHECK_RANDOM ?= 15
 CHECK_PACE   ?= 0.2
 N            ?= 20
 CHECK_PARTS  := suite-asan suite-valgrind memcheck hygiene interrupt \

@@ -149,78 +149,93 @@ probe_option() {
 # ---- one run under wbrun, and what it left ---------------------------------
 # Each run gets its own empty working directory and TMPDIR, and a PATH whose
 # first folder holds the fd shims. Everything about the run is kept in
-# $RUN (a folder): report, out, err, times, fdlog.
+# $RUN (a folder): report, out, err, times, fdlog. Few processes per run:
+# a check runs a few thousand of them.
 RUN_SEQ=0
 new_run() {
     RUN_SEQ=$((RUN_SEQ + 1))
     RUN=$WORK/run-$RUN_SEQ
-    rm -rf "$RUN"
     mkdir -p "$RUN/cwd" "$RUN/tmp"
-    snapshot "$RUN/before"
-}
-
-# snapshot FILE: the named things a program could leave outside its own
-# folders: POSIX shared memory and named semaphores (/dev/shm on Linux),
-# anything in /tmp (sockets, FIFOs, files) outside the checker's own work
-# folder, and socket files in the working tree.
-snapshot() {
-    {
-        [ -d /dev/shm ] && find /dev/shm -mindepth 1 -maxdepth 1 -printf 'shm %p\n' 2>/dev/null
-        find /tmp -mindepth 1 -maxdepth 1 ! -path "$WORK_TOP" -printf 'tmp %p\n' 2>/dev/null
-        find /tmp -mindepth 2 -type s ! -path "$WORK_TOP/*" -printf 'sock %p\n' 2>/dev/null
-    } | sort >"$1"
 }
 
 # wb_run [WBRUN_OPTIONS] -- PROGRAM ARGS...: run in $RUN (see new_run) with
-# the environment the caller set up (WORKBOOK_PACE...).
+# the environment the caller set up (WORKBOOK_PACE...), then read wbrun's
+# report into R_STATUS, R_ELAPSED, R_LINES, R_SENT, R_AFTER, R_LATE and
+# R_LEFT (what was left: "process PID STATE COMM", "shm PATH", "tmp PATH",
+# "file PATH"). wbrun watches the folders where a program could leave a
+# named thing: POSIX shared memory and named semaphores (/dev/shm on
+# Linux), /tmp (sockets, FIFOs, files; not the checker's own folder), and
+# the run's own TMPDIR and working folder.
 wb_run() {
-    local opts=()
+    local opts=() line
     while [ "$1" != -- ]; do
         opts+=("$1")
         shift
     done
     shift
-    printf '%q ' "$@" >"$RUN/cmd"
+    printf -v R_CMD '%q ' "$@"
+    [ -d /dev/shm ] && opts+=(-W shm:/dev/shm)
     WB_FDLOG=$RUN/fdlog WB_SHIM_DIR=$SHIMS PATH="$SHIMS:$PATH" TMPDIR=$RUN/tmp \
         "$TOOLS/wbrun" -t "$RUN_LIMIT" -g "$GRACE" "${opts[@]}" \
+        -W tmp:/tmp -X "$WORK_TOP" -W "file:$RUN/tmp" -W "file:$RUN/cwd" \
         -o "$RUN/out" -e "$RUN/err" -T "$RUN/times" -C "$RUN/cwd" -- "$@" >"$RUN/report"
+    R_STATUS='' R_ELAPSED=0 R_LINES=0 R_SENT='' R_AFTER='' R_LATE=0 R_LEFT=()
+    while IFS= read -r line; do
+        case $line in
+        status=*) R_STATUS=${line#*=} ;;
+        elapsed=*) R_ELAPSED=${line#*=} ;;
+        lines=*) R_LINES=${line#*=} ;;
+        sent=*) R_SENT=${line#*=} ;;
+        exit_after=*) R_AFTER=${line#*=} ;;
+        late=*) R_LATE=${line#*=} ;;
+        leftover\ *) R_LEFT+=("process ${line#leftover }") ;;
+        new\ *) R_LEFT+=("${line#new }") ;;
+        esac
+    done <"$RUN/report"
+    [ -n "$R_STATUS" ] || R_STATUS="no report (wbrun failed)"
 }
 
-report_get() {
-    sed -n "s/^$1=//p" "$RUN/report" | head -n 1
-}
-
-# leftovers_of_run: print one line per thing the run left behind (and clean
-# it up, so that the next run starts clean). Named objects that the lesson
-# documents are printed with "documented" in front when $ALLOW_DOCUMENTED.
+# leftovers_of_run PROG: print one line per thing the last run left behind
+# (and remove it, so that the next run starts clean). Named things that the
+# lesson documents are printed with "documented" in front when
+# $ALLOW_DOCUMENTED (after SIGKILL, where no handler could remove them).
 leftovers_of_run() {
-    local prog=$1 line kind path base readme
-    readme=$TOP/$(dirname "$prog")/README.md
-    grep '^leftover ' "$RUN/report" | sed 's/^leftover /process /'
-    snapshot "$RUN/after"
-    comm -13 "$RUN/before" "$RUN/after" | while read -r kind path; do
-        base=$(basename "$path")
-        base=${base#sem.}
-        if [ "${ALLOW_DOCUMENTED:-0}" = 1 ] && named_in_lesson "$base" "$readme"; then
-            echo "documented $kind $path"
-        else
-            echo "$kind $path"
+    local prog=$1 item kind path base readme line
+    readme=$TOP/${prog%/*}/README.md
+    for item in "${R_LEFT[@]}"; do
+        kind=${item%% *}
+        path=${item#* }
+        if [ "$kind" != process ] && [ "${ALLOW_DOCUMENTED:-0}" = 1 ]; then
+            base=${path##*/}
+            if named_in_lesson "${base#sem.}" "$readme"; then
+                item="documented $item"
+            fi
         fi
-        rm -rf "$path"
+        echo "$item"
+        case $kind in
+        shm | tmp) rm -rf "$path" ;;
+        esac
     done
-    find "$RUN/tmp" "$RUN/cwd" -mindepth 1 -maxdepth 1 -printf 'file %p\n'
-    if [ -f "$RUN/fdlog" ]; then
-        grep ' leaked ' "$RUN/fdlog" | sed 's/^/fd-leak exec of /'
+    if [ -s "$RUN/fdlog" ]; then
+        while IFS= read -r line; do
+            [[ $line == *' leaked '* ]] && echo "fd-leak exec of $line"
+        done <"$RUN/fdlog"
     fi
     return 0
 }
 
-# named_in_lesson NAME README: the lesson names the object, pids and
-# counters aside (sem.wb-lock-12345 is documented by "wb-lock").
+# named_in_lesson NAME README: the lesson names the object, pids, counters
+# and mkstemp's random letters aside: sem.wb-lock-12345 is documented by
+# "wb-lock", wb-manager-4DOqEk by "wb-manager".
 named_in_lesson() {
     local stem
-    stem=$(echo "$1" | sed -E 's/[-_.]?[0-9]+$//; s/[-_.]?[0-9]+$//')
-    [ "${#stem}" -ge 3 ] && [ -f "$2" ] && grep -qF -- "$stem" "$2"
+    [ -f "$2" ] || return 1
+    for stem in "$1" \
+        "$(printf '%s\n' "$1" | sed -E 's/[-_.]?[0-9]+$//; s/[-_.]?[0-9]+$//')" \
+        "$(printf '%s\n' "$1" | sed -E 's/[-_.][A-Za-z0-9]{6}$//')"; do
+        [ "${#stem}" -ge 3 ] && grep -qF -- "$stem" "$2" && return 0
+    done
+    return 1
 }
 
 # ---- figures -----------------------------------------------------------------

@@ -21,8 +21,13 @@
  *   -o/-e     files for the program's stdout and stderr; -T a file with the
  *             time (seconds since start) at which each line of stdout came
  *   -C DIR    the program's working directory
+ *   -W KIND:DIR  watch a folder (repeatable): report each entry that is in
+ *             it after the run and was not before, as "new KIND PATH"
+ *             (shm:/dev/shm for semaphores and shared memory, tmp:/tmp...)
+ *   -X PATH   an entry never to report (the checker's own work folder)
  * Report (stdout): key=value lines, then one "leftover PID STATE COMM" line
- * per process left behind. Exit status 0 when the report was made.
+ * per process left behind and one "new KIND PATH" line per new entry in a
+ * watched folder. Exit status 0 when the report was made.
  *
  * LINUX-ONLY parts, marked below: prctl(PR_SET_CHILD_SUBREAPER) so that
  * orphans of the program are re-parented to wbrun rather than to init, and
@@ -50,6 +55,71 @@
 #endif
 
 #define MAX_LEFT 256
+#define MAX_WATCH 8
+
+/* A watched folder: its entries before the run, to compare with after. */
+struct watch {
+    const char *kind;
+    const char *dir;
+    char **names;
+    size_t n;
+};
+static struct watch watches[MAX_WATCH];
+static int nwatch;
+static const char *excluded;
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The sorted names in dir (none if it cannot be read). */
+static char **list_dir(const char *dir, size_t *count)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    char **names = NULL;
+    size_t n = 0, cap = 0;
+
+    *count = 0;
+    if (d == NULL)
+        return NULL;
+    while ((e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        if (n == cap) {
+            char **more = realloc(names, (cap = cap * 2 + 64) * sizeof *names);
+            if (more == NULL)
+                break;
+            names = more;
+        }
+        names[n++] = strdup(e->d_name);
+    }
+    closedir(d);
+    qsort(names, n, sizeof *names, by_name);
+    *count = n;
+    return names;
+}
+
+static void report_new(void)
+{
+    for (int w = 0; w < nwatch; w++) {
+        size_t n;
+        char **now = list_dir(watches[w].dir, &n);
+
+        for (size_t i = 0; i < n; i++) {
+            char path[4096];
+
+            snprintf(path, sizeof path, "%s/%s", watches[w].dir, now[i]);
+            if ((excluded == NULL || strcmp(path, excluded) != 0)
+                && bsearch(&now[i], watches[w].names, watches[w].n,
+                           sizeof *now, by_name) == NULL)
+                printf("new %s %s\n", watches[w].kind, path);
+            free(now[i]);
+        }
+        free(now);
+    }
+}
 
 struct proc {
     pid_t pid;
@@ -142,7 +212,7 @@ int main(int argc, char *argv[])
     struct proc left[MAX_LEFT];
     int nleft = 0;
 
-    while ((opt = getopt(argc, argv, "t:k:n:Gw:g:o:e:T:C:")) != -1) {
+    while ((opt = getopt(argc, argv, "t:k:n:Gw:g:o:e:T:C:W:X:")) != -1) {
         switch (opt) {
         case 't': limit = atof(optarg); break;
         case 'k': sig = atoi(optarg); break;
@@ -154,6 +224,17 @@ int main(int argc, char *argv[])
         case 'e': err_path = optarg; break;
         case 'T': times_path = optarg; break;
         case 'C': dir = optarg; break;
+        case 'W': {
+            char *colon = strchr(optarg, ':');
+            if (colon == NULL || nwatch == MAX_WATCH)
+                usage();
+            *colon = '\0';
+            watches[nwatch].kind = optarg;
+            watches[nwatch].dir = colon + 1;
+            nwatch++;
+            break;
+        }
+        case 'X': excluded = optarg; break;
         default: usage();
         }
     }
@@ -176,6 +257,8 @@ int main(int argc, char *argv[])
     }
     if (pipe(fds) == -1)
         fail("pipe");
+    for (int w = 0; w < nwatch; w++)
+        watches[w].names = list_dir(watches[w].dir, &watches[w].n);
 
     t0 = now();
     pid = fork();
@@ -288,6 +371,7 @@ int main(int argc, char *argv[])
     printf("leftovers=%d\n", nleft);
     for (int i = 0; i < nleft; i++)
         printf("leftover %ld %c %s\n", (long)left[i].pid, left[i].state, left[i].comm);
+    report_new();
     fflush(stdout);
     /* Leave nothing behind ourselves: kill what is left, reap our share. */
     for (int i = 0; i < nleft; i++)

@@ -8,6 +8,10 @@ the queue's read lock (a semaphore) for the whole of get(), even while it
 waits for data, so it almost always dies holding it; nobody ever releases it.
 Afterwards get(timeout) raises Empty although items are there (qsize() says
 so), and a plain get() would wait forever.
+Messages are at most 2048 bytes here, whatever -s says, so that each goes
+into the pipe in one atomic write: the writer ends without flushing
+(cancel_join_thread), and a message cut in half by its end would make the
+parent's get(timeout=...) hang in the middle of reading it, timeout or not.
 Racy, and the lesson itself: where the reader was when it died.
 """
 import argparse
@@ -18,6 +22,8 @@ from multiprocessing import Event, Process, Queue
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "common"))
 from workbook import int_in, parse_args  # noqa: E402
+
+ATOMIC = 2048       # pickled and framed, still below PIPE_BUF (4096)
 
 
 def say(text):
@@ -30,7 +36,7 @@ def writer(q, stop, full, size):
     # nobody may be left to read them. (By default its exit waits until its
     # feeder thread has written them all, which may be never.)
     q.cancel_join_thread()
-    msg = b"w" * size
+    msg = b"w" * min(size, ATOMIC)
     while not stop.is_set():
         try:
             q.put(msg, timeout=0.05)

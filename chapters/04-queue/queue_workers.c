@@ -27,6 +27,7 @@
  * SPDX-License-Identifier: MIT
  */
 #define _POSIX_C_SOURCE 200809L
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,17 +50,24 @@ struct setup {
     int id;                     /* this process's number */
 };
 
-/* CRC-32 as zlib computes it (Python's zlib.crc32), a bit at a time:
- * slow, short, and enough for a demo. */
+/* CRC-32 as zlib computes it (Python's zlib.crc32): a change of any byte,
+ * or of their order, changes it. The table holds the effect of each byte
+ * value, computed once (each process fills its own copy: it is cheap). */
 static uint32_t crc32_of(const unsigned char *p, size_t n)
 {
+    static uint32_t table[256];
     uint32_t crc = 0xFFFFFFFFu;
 
-    for (size_t i = 0; i < n; i++) {
-        crc ^= p[i];
-        for (int k = 0; k < 8; k++)
-            crc = (crc >> 1) ^ (0xEDB88320u & -(crc & 1u));
-    }
+    if (table[1] == 0)
+        for (uint32_t i = 0; i < 256; i++) {
+            uint32_t c = i;
+
+            for (int k = 0; k < 8; k++)
+                c = (c >> 1) ^ (0xEDB88320u & -(c & 1u));
+            table[i] = c;
+        }
+    for (size_t i = 0; i < n; i++)
+        crc = table[(crc ^ p[i]) & 0xFFu] ^ (crc >> 8);
     return ~crc;
 }
 
@@ -193,6 +201,20 @@ int main(int argc, char *argv[])
         die("queue_new");
     say("main       (%ld): %d producers x %ld items, %ld consumers; largest message %zu bytes",
         (long)getpid(), s.producers, s.items, consumers, queue_max_message(s.q));
+
+    /* A message larger than the largest is refused whole, never cut. */
+    {
+        size_t too_big = queue_max_message(s.q) + 1;
+        char *big = calloc(1, too_big);
+
+        if (big == NULL)
+            die("calloc");
+        if (queue_put(s.q, big, too_big, QUEUE_NOWAIT) != QUEUE_ERROR)
+            fatal("a message of %zu bytes was accepted", too_big);
+        say("main       (%ld): put(%zu bytes) -> error %s (%s)", (long)getpid(), too_big,
+            errno_name(errno), strerror(errno));
+        free(big);
+    }
 
     /* Each child gets its own copy of s (fork copies it), with its own id. */
     for (int i = 0; i < s.producers; i++) {

@@ -120,6 +120,8 @@ def main():
     q, results = Queue(), Queue()
     say(f"main       ({me}): {args.producers} producers x {args.items} items, "
         f"{args.consumers} consumers; largest message {largest} bytes")
+    say(f"main       ({me}): put({largest + 1} bytes) -> would be accepted: "
+        "Python's Queue has no largest message")
     producers = [Process(target=producer, args=(q, i, args.items, largest, args.mixed, args.delay))
                  for i in range(args.producers)]
     consumers = [Process(target=consumer, args=(q, results, i, args.producers, largest, args.mixed))

@@ -37,7 +37,7 @@
 
 #define MSG_MAX 256
 
-static const char *const requests[] = {
+static const char requests[][48] = {
     "apple", "banana split", "", "cherry", "a rather longer request, to vary the length",
 };
 #define NREQUESTS (sizeof requests / sizeof requests[0])

@@ -101,6 +101,16 @@ cost_sync_checks() {
 @test "cost_sync: every row, positive figures" { cost_sync_checks c; }
 @test "cost_sync.py: every row, positive figures" { cost_sync_checks py; }
 
+# ---- cost_queue --------------------------------------------------------------
+cost_queue_checks() {
+    run_impl "$1" 11-costs cost_queue -s $TINY
+    assert_success
+    figures "$1" queue_1x1:k/s queue_2x2:k/s
+}
+
+@test "cost_queue: every row, positive figures" { cost_queue_checks c; }
+@test "cost_queue.py: every row, positive figures" { cost_queue_checks py; }
+
 # ---- cost_manager ------------------------------------------------------------
 cost_manager_checks() {
     run_impl "$1" 11-costs cost_manager -s $TINY
@@ -116,10 +126,55 @@ cost_manager_checks() {
 @test "cost_manager: the row, positive figures, also on one CPU" { cost_manager_checks c; }
 @test "cost_manager.py: the row, positive figures, also on one CPU" { cost_manager_checks py; }
 
+# ---- interrupted: nothing left behind ---------------------------------------
+# SIGTERM a second into a long measurement (timeout sends it): the program
+# kills and reaps its children before it dies, so when it is gone none of
+# them is left. Its children are forked, not executed, so they carry its
+# command line: a scale made of this shell's pid makes that line unique to
+# this run of this test. When the signal lands does not matter: before the
+# first fork there is no child, after it every child is reaped.
+unique_scale() {
+    echo "90.$$"
+}
+assert_no_process_left() {
+    local left
+    left=$(pgrep -f -- "$1" || true)
+    [ -z "$left" ] || { pkill -KILL -f -- "$1"; flunk "processes left behind: $left"; }
+}
+
+interrupted_checks() {
+    local impl=$1 prog=$2 row=$3 scale path
+    scale=$(unique_scale)
+    if [ "$impl" = py ]; then
+        need_python
+        path=$WB_ROOT/chapters/11-costs/$prog.py
+        run timeout -k 10 -s TERM 1 python3 "$path" -r "$row" -s "$scale"
+    else
+        path=$WB_BIN_ROOT/chapters/11-costs/$prog
+        # shellcheck disable=SC2086  # WB_WRAP is a command line of its own
+        run timeout -k 10 -s TERM 1 $WB_WRAP "$path" -r "$row" -s "$scale"
+    fi
+    [ "$status" -eq 124 ] || flunk "expected to be stopped by timeout's SIGTERM, status $status"
+    assert_no_process_left "$prog(.py)? -r $row -s $scale"
+}
+
+@test "cost_sync: SIGTERM while two processes ping-pong leaves none behind" { interrupted_checks c cost_sync event_rt; }
+@test "cost_sync.py: SIGTERM while two processes ping-pong leaves none behind" { interrupted_checks py cost_sync event_rt; }
+@test "cost_queue: SIGTERM while four processes pass messages leaves none behind" { interrupted_checks c cost_queue queue_2x2; }
+@test "cost_queue.py: SIGTERM while four processes pass messages leaves none behind" { interrupted_checks py cost_queue queue_2x2; }
+
+@test "costs_demo: SIGTERM stops the program measuring, and its children" {
+    local scale
+    scale=$(unique_scale)
+    run timeout -k 10 -s TERM 2 "$WB_BIN_ROOT/chapters/11-costs/costs_demo" -o event_rt -s "$scale" -c
+    [ "$status" -eq 124 ] || flunk "expected to be stopped by timeout's SIGTERM, status $status"
+    assert_no_process_left "cost_sync -r event_rt -s $scale"
+}
+
 # ---- the options every cost_* program shares --------------------------------
 cost_bad_usage() {
     local impl=$1 prog
-    for prog in cost_spawn cost_ipc cost_pool cost_sync cost_manager; do
+    for prog in cost_spawn cost_ipc cost_queue cost_pool cost_sync cost_manager; do
         assert_common_bad_usage "$impl" 11-costs "$prog"
         bad_usage "$impl" 11-costs "$prog" -r
         bad_usage "$impl" 11-costs "$prog" -r no_such_row
@@ -143,6 +198,7 @@ TABLE_ROWS=(
     'posix_spawn \+ wait \(true\)' 'run a trivial command \(true\)'
     'pipe round trip' '  \.\.\. both on one CPU' '  \.\.\. on two CPUs'
     'socketpair round trip' '  \.\.\. both on one CPU' 'pipe bulk, 64 KiB writes'
+    'Queue, 1 producer 1 consumer' 'Queue, 2 producers 2 consumers'
     'Pool apply_async round trip' '  \.\.\. all on one CPU'
     'Pool map, 1 task per message' 'Pool map, default chunks'
     'Lock acquire \+ release' '  \.\.\. 2 processes contend'
@@ -197,7 +253,7 @@ demo_python_flag() {
     [ "$n" -ge "${#TABLE_ROWS[@]}" ] || flunk "only $n rows"
     local row
     for row in fork fork_16m fork_256m spawn command pipe_rt pipe_rt_1cpu pipe_rt_2cpu sock_rt \
-               pipe_bulk apply_rt apply_rt_1cpu map_1 map_chunks \
+               pipe_bulk queue_1x1 queue_2x2 apply_rt apply_rt_1cpu map_1 map_chunks \
                lock lock_2 sem sem_2 event_rt event_rt_1cpu manager manager_1cpu; do
         assert_count 1 "^$row	"
     done

@@ -132,9 +132,17 @@ double bench_us_per_op(double start, long ops)
 pid_t bench_fork(void)
 {
     pid_t pid, parent = getpid();
+    sigset_t block, old;
 
     if (nkids == MAX_KIDS)
         fatal("bench_fork: more than %d children at once", MAX_KIDS);
+    /* SIGINT and SIGTERM wait until the child is in kids[]: a handler
+     * running between fork() and that line would not know of it. */
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGTERM);
+    if (sigprocmask(SIG_BLOCK, &block, &old) == -1)
+        die("sigprocmask");
     pid = fork();
     if (pid == -1)
         die("fork");
@@ -144,10 +152,12 @@ pid_t bench_fork(void)
             die_child("prctl");
         if (apart && pin_to_cpu(1) == -1)
             die_child("sched_setaffinity");
-        return 0;
+    } else {
+        kids[nkids] = pid;
+        nkids++;
     }
-    kids[nkids] = pid;
-    nkids++;
+    if (sigprocmask(SIG_SETMASK, &old, NULL) == -1)
+        die("sigprocmask");
     return pid;
 }
 

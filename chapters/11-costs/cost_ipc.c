@@ -89,51 +89,52 @@ static void bounce(int out, int in, int framed, long n)
 /* One round-trip measurement: a fresh child, a warm-up, then n timed. */
 static double round_trip(int use_socket, int framed, long n)
 {
-    int down[2], up[2];         /* parent -> child, child -> parent */
+    int down[2], up[2];         /* pipes: parent -> child, child -> parent */
+    int to_child, from_child;   /* the parent's ends */
     pid_t pid;
     double start, us;
 
     if (use_socket) {
-        /* One socketpair carries both directions. */
+        /* One socketpair carries both directions: each side has one end. */
         if (socketpair(AF_UNIX, SOCK_STREAM, 0, down) == -1)
             die("socketpair");
-        up[0] = down[0];
-        up[1] = down[1];
-    } else if (pipe(down) == -1 || pipe(up) == -1) {
-        die("pipe");
-    }
-
-    pid = bench_fork();
-    if (pid == 0) {
-        if (use_socket) {
+        pid = bench_fork();
+        if (pid == 0) {
             if (close(down[0]) == -1)
                 die_child("close");
             echo(down[1], down[1], framed);
-        } else {
-            /* Close the ends the child does not use: the child must see
-             * end of file when the parent closes its write end. */
+            _exit(0);           /* not exit: the parent's stdio is not ours */
+        }
+        if (close(down[1]) == -1)
+            die("close");
+        to_child = from_child = down[0];
+    } else {
+        if (pipe(down) == -1 || pipe(up) == -1)
+            die("pipe");
+        pid = bench_fork();
+        if (pid == 0) {
+            /* Close the ends the child does not use: it must see end of
+             * file when the parent closes its write end. */
             if (close(down[1]) == -1 || close(up[0]) == -1)
                 die_child("close");
             echo(down[0], up[1], framed);
+            _exit(0);
         }
-        _exit(0);               /* not exit: the parent's stdio is not ours */
+        if (close(down[0]) == -1 || close(up[1]) == -1)
+            die("close");
+        to_child = down[1];
+        from_child = up[0];
     }
 
-    if (use_socket) {
-        if (close(down[1]) == -1)
-            die("close");
-    } else if (close(down[0]) == -1 || close(up[1]) == -1) {
-        die("close");
-    }
     /* Warm-up: the child is scheduled, its pages and caches are in. */
-    bounce(down[use_socket ? 0 : 1], up[0], framed, n / 10 + 1);
+    bounce(to_child, from_child, framed, n / 10 + 1);
     start = now_seconds();
-    bounce(down[use_socket ? 0 : 1], up[0], framed, n);
+    bounce(to_child, from_child, framed, n);
     us = bench_us_per_op(start, n);
 
-    if (close(down[use_socket ? 0 : 1]) == -1)  /* the child sees EOF */
+    if (close(to_child) == -1)                  /* the child sees EOF */
         die("close");
-    if (!use_socket && close(up[0]) == -1)
+    if (from_child != to_child && close(from_child) == -1)
         die("close");
     bench_wait(pid);
     return us;

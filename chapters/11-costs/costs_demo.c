@@ -30,7 +30,6 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <signal.h>
 #include <spawn.h>
@@ -78,6 +77,8 @@ static const struct row rows[] = {
     { "sock_rt",       "socketpair round trip",           "cost_ipc",     "sock_rt",   ANYWHERE },
     { "sock_rt_1cpu",  "  ... both on one CPU",           "cost_ipc",     "sock_rt",   ONE_CPU },
     { "pipe_bulk",     "pipe bulk, 64 KiB writes",        "cost_ipc",     "pipe_bulk", ANYWHERE },
+    { "queue_1x1",     "Queue, 1 producer 1 consumer",    "cost_queue",   "queue_1x1", ANYWHERE },
+    { "queue_2x2",     "Queue, 2 producers 2 consumers",  "cost_queue",   "queue_2x2", ANYWHERE },
     { "apply_rt",      "Pool apply_async round trip",     "cost_pool",    "apply_rt",  ANYWHERE },
     { "apply_rt_1cpu", "  ... all on one CPU",            "cost_pool",    "apply_rt",  ONE_CPU },
     { "map_1",         "Pool map, 1 task per message",    "cost_pool",    "map_1",     ANYWHERE },
@@ -115,11 +116,13 @@ struct target {
 
 static const struct target targets[] = {
     { "fork",         0, 10.0, "Process start + join at least 10x faster than Python's" },
+    { "queue_1x1",    0, 10.0, "Queue 1 -> 1 at least 10x Python's" },
     { "apply_rt",     0, 3.0,  "Pool apply_async round trip at least 3x faster than Python's" },
     { "map_chunks",   0, 1.0,  "Pool map at least as fast as Python's (default chunks)" },
     { "map_1",        0, 10.0, "Pool map, one task per message, at least 10x faster than Python's" },
     { "lock",         1, 1.5,  "Lock acquire + release within 1.5x of sem_wait + sem_post" },
     { "event_rt",     0, 3.0,  "Event round trip at least 3x faster than Python's" },
+    { "manager_1cpu", 0, 2.0,  "Manager dict operation (one CPU) at least 2x faster than Python's" },
 };
 
 /* ---- running one measuring program -------------------------------------- */
@@ -371,17 +374,193 @@ static void describe_machine(char *buf, size_t size)
              model[0] ? " (" : "", model, model[0] ? ")" : "", load);
 }
 
-/* ---- main ------------------------------------------------------------------ */
+/* ---- one row ---------------------------------------------------------------- */
+
+/* What every row needs to know about this run. */
+struct run {
+    long reps;
+    char scale[32];             /* -s, for the programs' own -s            */
+    char dir[4096];             /* where the cost_* programs and twins are */
+    const char *python;         /* the interpreter, or NULL: no Python     */
+    const char *no_python;      /* why not, for the Python column          */
+    int can_pin, can_apart;     /* one CPU, two CPUs: possible here?       */
+    int failures;
+};
+
+static struct cell cells[NROWS][NIMPL];
+
+/* Run row r's C program and its Python twin run->reps times each, taking
+ * turns (C then Python, Python then C, ...), and collect the figures. */
+static void measure(struct run *run, size_t r)
+{
+    const struct row *row = &rows[r];
+    struct cell *cell = cells[r];
+    char prog[4200], script[4200], place[3] = "", out[OUT_MAX];
+    char *cargv[8], *pargv[9];
+    int nc = 0, np = 0;
+
+    cell[PY].missing = run->python ? NULL : run->no_python;
+    if ((row->place == ONE_CPU && !run->can_pin) || (row->place == TWO_CPUS && !run->can_apart)) {
+        for (int i = 0; i < NIMPL; i++)
+            cell[i].missing = "n/a";
+        return;
+    }
+    snprintf(prog, sizeof prog, "%s/%s", run->dir, row->prog);
+    snprintf(script, sizeof script, "%s/%s.py", run->dir, row->prog);
+    if (access(prog, X_OK) == -1) {
+        say_to(STDERR_FILENO, "%s: %s: %s (run make first)", prog_name(), prog, strerror(errno));
+        run->failures++;
+        cell[FLOOR].missing = cell[C].missing = "not built";
+    }
+    if (row->place != ANYWHERE)
+        snprintf(place, sizeof place, "-%c", row->place == ONE_CPU ? 'p' : 'a');
+    cargv[nc++] = prog;
+    pargv[np++] = (char *)run->python;
+    pargv[np++] = script;
+    cargv[nc++] = pargv[np++] = "-r";
+    cargv[nc++] = pargv[np++] = (char *)row->arg;
+    cargv[nc++] = pargv[np++] = "-s";
+    cargv[nc++] = pargv[np++] = run->scale;
+    if (place[0])
+        cargv[nc++] = pargv[np++] = place;
+    cargv[nc] = pargv[np] = NULL;
+
+    for (long rep = 0; rep < run->reps; rep++) {
+        for (int turn = 0; turn < 2; turn++) {
+            int is_py = (turn + rep) % 2 == 1;
+            int code;
+
+            if (cell[is_py ? PY : C].missing != NULL)
+                continue;               /* no Python, or it failed before */
+            code = capture(is_py ? pargv : cargv, out, sizeof out);
+            if (code != 0 || parse(out, row->arg, cell) == 0) {
+                say_to(STDERR_FILENO, "%s: %s -r %s: exitcode %d, %s", prog_name(),
+                       is_py ? script : prog, row->arg, code, code == 0 ? "no figure" : "failed");
+                cell[is_py ? PY : C].missing = "failed";
+                run->failures++;
+            }
+        }
+    }
+}
+
+static const char *unit_of(const struct cell cell[NIMPL])
+{
+    static const enum impl order[NIMPL] = { C, FLOOR, PY };
+
+    for (int i = 0; i < NIMPL; i++)
+        if (cell[order[i]].n > 0)
+            return cell[order[i]].unit;
+    return "-";
+}
+
+static void print_row(size_t r)
+{
+    const struct cell *cell = cells[r];
+    char text[40], fig[NIMPL][64], r1[16], r2[16];
+
+    for (int i = 0; i < NIMPL; i++) {
+        cell_text(text, sizeof text, &cell[i]);
+        right(fig[i], sizeof fig[i], text, 14);
+    }
+    ratio_text(r1, sizeof r1, cost_ratio(&cell[C], &cell[FLOOR]));
+    ratio_text(r2, sizeof r2, cost_ratio(&cell[PY], &cell[C]));
+    say("%-31s %-5s %s %s %s %8s %8s", rows[r].label, unit_of(cell),
+        fig[FLOOR], fig[C], fig[PY], r1, r2);
+}
+
+static void print_tsv_row(size_t r)
+{
+    const struct cell *cell = cells[r];
+    char line[SAY_MAX];
+    size_t used, main_row = r;
+    double ratio[2];
+
+    /* A sub-row ("  ... both on one CPU") is named in full. */
+    while (main_row > 0 && rows[main_row].label[0] == ' ')
+        main_row--;
+    if (main_row == r)
+        used = (size_t)snprintf(line, sizeof line, "%s\t%s\t%s", rows[r].name,
+                                rows[r].label, unit_of(cell));
+    else
+        used = (size_t)snprintf(line, sizeof line, "%s\t%s, %s\t%s", rows[r].name,
+                                rows[main_row].label,
+                                rows[r].label + strspn(rows[r].label, " ."), unit_of(cell));
+    for (int i = 0; i < NIMPL && used < sizeof line; i++) {
+        double spread, mid;
+        if (cell[i].n == 0) {
+            used += (size_t)snprintf(line + used, sizeof line - used, "\tNA\tNA");
+            continue;
+        }
+        mid = median(&cell[i], &spread);
+        used += (size_t)snprintf(line + used, sizeof line - used, "\t%.6g\t%.1f", mid, spread);
+    }
+    ratio[0] = cost_ratio(&cell[C], &cell[FLOOR]);
+    ratio[1] = cost_ratio(&cell[PY], &cell[C]);
+    for (int i = 0; i < 2 && used < sizeof line; i++) {
+        if (isnan(ratio[i]))
+            used += (size_t)snprintf(line + used, sizeof line - used, "\tNA");
+        else
+            used += (size_t)snprintf(line + used, sizeof line - used, "\t%.3f", ratio[i]);
+    }
+    say("%s", line);
+}
+
+/* ---- after the table --------------------------------------------------------- */
+
+static size_t row_index(const char *name)
+{
+    for (size_t r = 0; r < NROWS; r++)
+        if (strcmp(rows[r].name, name) == 0)
+            return r;
+    return NROWS;
+}
+
+/* The pipe round trip on one CPU and on two, put into words. */
+static void explain_cpus(void)
+{
+    size_t one = row_index("pipe_rt_1cpu"), two = row_index("pipe_rt_2cpu");
+    double s, us1, us2;
+
+    if (one == NROWS || two == NROWS || cells[one][FLOOR].n == 0 || cells[two][FLOOR].n == 0)
+        return;
+    us1 = median(&cells[one][FLOOR], &s);
+    us2 = median(&cells[two][FLOOR], &s);
+    say("one CPU or two: a bare pipe round trip took %.1f us with both processes on one CPU, "
+        "%.1f us on two: %s", us1, us2,
+        us2 > 2 * us1 ? "the difference is waking the other CPU (or, on a busy machine, "
+                        "waiting for it to be free)"
+                      : "waking another CPU is cheap on this machine");
+}
+
+static void check_targets(const char *only)
+{
+    for (size_t t = 0; t < sizeof targets / sizeof targets[0]; t++) {
+        const struct target *tg = &targets[t];
+        size_t r = row_index(tg->row);
+        double ratio;
+
+        if (r == NROWS || strncmp(rows[r].name, only, strlen(only)) != 0)
+            continue;
+        ratio = tg->against_floor ? cost_ratio(&cells[r][C], &cells[r][FLOOR])
+                                  : cost_ratio(&cells[r][PY], &cells[r][C]);
+        if (isnan(ratio))
+            say("target: %-66s  not measured", tg->text);
+        else
+            say("target: %-66s  %s (%s %.2f)", tg->text,
+                (tg->against_floor ? ratio <= tg->bound : ratio >= tg->bound) ? "met" : "MISSED",
+                tg->against_floor ? "C/floor" : "Py/C", ratio);
+    }
+}
+
+/* ---- main -------------------------------------------------------------------- */
 
 int main(int argc, char *argv[])
 {
-    long reps = 5;
-    double scale = 1.0;
-    const char *only = "", *python = "python3";
-    int c_only = 0, tsv = 0, opt, failures = 0, can_pin, can_apart;
-    char dir[4096], python_version[64] = "", machine[440];
-    char scale_text[32], out[OUT_MAX];
-    const char *slash;
+    struct run run = { 5, "1", ".", NULL, NULL, 0, 0, 0 };
+    const char *only = "", *python = "python3", *slash;
+    char python_version[64] = "", machine[440], out[OUT_MAX];
+    int c_only = 0, tsv = 0, opt, any = 0;
+    struct sigaction sa;
 
     /* getopt knows no long options: --tsv is -t. */
     for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
@@ -390,8 +569,13 @@ int main(int argc, char *argv[])
     prog_init(argc, argv, "[-n REPS] [-s SCALE] [-o ROW] [-P PYTHON] [-c] [-t | --tsv]");
     while ((opt = get_option(argc, argv, "n:s:o:P:ct")) != -1) {
         switch (opt) {
-        case 'n': reps = arg_long(optarg, opt, 1, MAX_REPS); break;
-        case 's': scale = arg_double(optarg, opt, 0.0001, 100.0); break;
+        case 'n': run.reps = arg_long(optarg, opt, 1, MAX_REPS); break;
+        case 's':               /* checked here, handed on as it was written */
+            (void)arg_double(optarg, opt, 0.0001, 100.0);
+            if (strlen(optarg) >= sizeof run.scale)
+                usage_error("-s: '%s' is too long", optarg);
+            snprintf(run.scale, sizeof run.scale, "%s", optarg);
+            break;
         case 'o': only = optarg; break;
         case 'P':
             if (optarg[0] == '\0')
@@ -403,41 +587,38 @@ int main(int argc, char *argv[])
         }
     }
     no_operands(argc, argv);
-    {
-        int any = 0;
-        for (size_t r = 0; r < NROWS; r++)
-            any |= strncmp(rows[r].name, only, strlen(only)) == 0;
-        if (!any)
-            usage_error("-o: no row starts with '%s'", only);
-    }
+    for (size_t r = 0; r < NROWS; r++)
+        any |= strncmp(rows[r].name, only, strlen(only)) == 0;
+    if (!any)
+        usage_error("-o: no row starts with '%s'", only);
 
-    {
-        struct sigaction sa;
-        memset(&sa, 0, sizeof sa);
-        sa.sa_handler = on_signal;
-        sigemptyset(&sa.sa_mask);
-        if (sigaction(SIGINT, &sa, NULL) == -1 || sigaction(SIGTERM, &sa, NULL) == -1)
-            die("sigaction");
-    }
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    if (sigaction(SIGINT, &sa, NULL) == -1 || sigaction(SIGTERM, &sa, NULL) == -1)
+        die("sigaction");
 
     /* The cost_* programs and their twins sit beside this program. */
     slash = strrchr(argv[0], '/');
-    if (slash == NULL)
-        snprintf(dir, sizeof dir, ".");
-    else
-        snprintf(dir, sizeof dir, "%.*s", (int)(slash - argv[0]), argv[0]);
-    snprintf(scale_text, sizeof scale_text, "%g", scale);
+    if (slash != NULL)
+        snprintf(run.dir, sizeof run.dir, "%.*s", (int)(slash - argv[0]), argv[0]);
 
     /* Is there a Python with multiprocessing? Ask it its version. */
-    if (!c_only) {
+    if (c_only) {
+        run.no_python = "not asked";
+    } else {
         char *check[] = { (char *)python, "-c",
             "import multiprocessing, platform; print(platform.python_version())", NULL };
-        if (capture(check, out, sizeof out) == 0 && out[0] != '\0')
+        if (capture(check, out, sizeof out) == 0 && out[0] != '\0') {
             snprintf(python_version, sizeof python_version, "%.*s",
                      (int)strcspn(out, "\n"), out);
+            run.python = python;
+        } else {
+            run.no_python = "no python3";
+        }
     }
-    can_pin = cpus_allowed() >= 1;
-    can_apart = cpus_allowed() >= 2;
+    run.can_pin = cpus_allowed() >= 1;
+    run.can_apart = cpus_allowed() >= 2;
     describe_machine(machine, sizeof machine);
 
     if (tsv) {
@@ -445,144 +626,27 @@ int main(int argc, char *argv[])
             "python\tpython_spread_pct\tc_over_floor\tpython_over_c");
     } else {
         say("costs_demo: each figure is the median of %ld runs (± half their range); "
-            "C and Python take turns", reps);
+            "C and Python take turns", run.reps);
         say("machine: %s", machine);
         say("python:  %s", c_only ? "not asked for (-c)"
-                          : python_version[0] ? python_version : "not found: the Python column is empty");
+                          : run.python ? python_version : "not found: the Python column is empty");
         say("%-31s %-5s %14s %14s %14s %8s %8s", "operation", "unit",
             "floor", "C (workbook)", "Python", "C/floor", "Py/C");
     }
-
-    static struct cell cells[NROWS][NIMPL];
     for (size_t r = 0; r < NROWS; r++) {
-        const struct row *row = &rows[r];
-        char prog[4200], script[4200], place_flag[3] = "";
-        char *cargv[8], *pargv[9];
-        int nc = 0, np = 0;
-
-        if (strncmp(row->name, only, strlen(only)) != 0)
+        if (strncmp(rows[r].name, only, strlen(only)) != 0)
             continue;
-        for (int i = 0; i < NIMPL; i++)
-            cells[r][i].missing = NULL;
-        if (c_only)
-            cells[r][PY].missing = "not asked";
-        else if (!python_version[0])
-            cells[r][PY].missing = "no python3";
-
-        if ((row->place == ONE_CPU && !can_pin) || (row->place == TWO_CPUS && !can_apart)) {
-            for (int i = 0; i < NIMPL; i++)
-                cells[r][i].missing = "n/a";
-        } else {
-            if (row->place != ANYWHERE)
-                snprintf(place_flag, sizeof place_flag, "-%c", row->place == ONE_CPU ? 'p' : 'a');
-            snprintf(prog, sizeof prog, "%s/%s", dir, row->prog);
-            snprintf(script, sizeof script, "%s/%s.py", dir, row->prog);
-            if (access(prog, X_OK) == -1) {
-                say_to(STDERR_FILENO, "%s: %s: %s (run make first)", prog_name(), prog, strerror(errno));
-                failures++;
-                cells[r][FLOOR].missing = cells[r][C].missing = "not built";
-            }
-            cargv[nc++] = prog;
-            pargv[np++] = (char *)python;
-            pargv[np++] = script;
-            cargv[nc++] = pargv[np++] = "-r";
-            cargv[nc++] = pargv[np++] = (char *)row->arg;
-            cargv[nc++] = pargv[np++] = "-s";
-            cargv[nc++] = pargv[np++] = scale_text;
-            if (place_flag[0])
-                cargv[nc++] = pargv[np++] = place_flag;
-            cargv[nc] = pargv[np] = NULL;
-
-            /* Take turns: C then Python, Python then C, ... */
-            for (long rep = 0; rep < reps; rep++) {
-                for (int turn = 0; turn < 2; turn++) {
-                    int is_py = (turn + rep) % 2 == 1;
-                    int code;
-                    if (cells[r][is_py ? PY : C].missing != NULL)
-                        continue;       /* no Python, or it failed before */
-                    code = capture(is_py ? pargv : cargv, out, sizeof out);
-                    if (code != 0 || parse(out, row->arg, cells[r]) == 0) {
-                        say_to(STDERR_FILENO, "%s: %s -r %s: exitcode %d, %s",
-                               prog_name(), is_py ? script : prog, row->arg, code,
-                               code == 0 ? "no figure" : "failed");
-                        cells[r][is_py ? PY : C].missing = "failed";
-                        failures++;
-                    }
-                }
-            }
-        }
-
-        /* The row, as soon as it is measured. */
-        {
-            char fl[64], cc[64], py[64], r1[16], r2[16];
-            const char *unit = cells[r][C].n ? cells[r][C].unit
-                             : cells[r][FLOOR].n ? cells[r][FLOOR].unit
-                             : cells[r][PY].n ? cells[r][PY].unit : "-";
-            double c_floor = cost_ratio(&cells[r][C], &cells[r][FLOOR]);
-            double py_c = cost_ratio(&cells[r][PY], &cells[r][C]);
-
-            if (tsv) {
-                char line[SAY_MAX] = "";
-                size_t used = 0;
-                /* A sub-row ("  ... both on one CPU") is named in full. */
-                size_t main_row = r;
-                while (main_row > 0 && rows[main_row].label[0] == ' ')
-                    main_row--;
-                if (main_row == r)
-                    used += (size_t)snprintf(line, sizeof line, "%s\t%s\t%s", row->name,
-                                             row->label, unit);
-                else
-                    used += (size_t)snprintf(line, sizeof line, "%s\t%s, %s\t%s", row->name,
-                                             rows[main_row].label,
-                                             row->label + strspn(row->label, " ."), unit);
-                for (int i = 0; i < NIMPL; i++) {
-                    double spread, mid;
-                    if (cells[r][i].n == 0) {
-                        used += (size_t)snprintf(line + used, sizeof line - used, "\tNA\tNA");
-                        continue;
-                    }
-                    mid = median(&cells[r][i], &spread);
-                    used += (size_t)snprintf(line + used, sizeof line - used, "\t%.6g\t%.1f", mid, spread);
-                }
-                snprintf(line + used, sizeof line - used, "\t%s\t%s",
-                         isnan(c_floor) ? "NA" : (snprintf(r1, sizeof r1, "%.3f", c_floor), r1),
-                         isnan(py_c) ? "NA" : (snprintf(r2, sizeof r2, "%.3f", py_c), r2));
-                say("%s", line);
-            } else {
-                char text[40];
-                cell_text(text, sizeof text, &cells[r][FLOOR]);
-                right(fl, sizeof fl, text, 14);
-                cell_text(text, sizeof text, &cells[r][C]);
-                right(cc, sizeof cc, text, 14);
-                cell_text(text, sizeof text, &cells[r][PY]);
-                right(py, sizeof py, text, 14);
-                ratio_text(r1, sizeof r1, c_floor);
-                ratio_text(r2, sizeof r2, py_c);
-                say("%-31s %-5s %s %s %s %8s %8s", row->label, unit, fl, cc, py, r1, r2);
-            }
-        }
+        measure(&run, r);
+        if (tsv)                        /* each row as soon as it is measured */
+            print_tsv_row(r);
+        else
+            print_row(r);
     }
-
     if (!tsv) {
         say("C/floor: what the workbook's C costs over the bare system calls; "
             "Py/C: Python's cost over C's (for rates, the inverse ratio)");
-        for (size_t t = 0; t < sizeof targets / sizeof targets[0]; t++) {
-            const struct target *tg = &targets[t];
-            size_t r;
-            double ratio;
-            for (r = 0; r < NROWS && strcmp(rows[r].name, tg->row) != 0; r++)
-                continue;
-            if (r == NROWS || strncmp(rows[r].name, only, strlen(only)) != 0)
-                continue;
-            ratio = tg->against_floor ? cost_ratio(&cells[r][C], &cells[r][FLOOR])
-                                      : cost_ratio(&cells[r][PY], &cells[r][C]);
-            if (isnan(ratio))
-                say("target: %-66s  not measured", tg->text);
-            else
-                say("target: %-66s  %s (%s %.2f)", tg->text,
-                    (tg->against_floor ? ratio <= tg->bound : ratio >= tg->bound) ? "met" : "MISSED",
-                    tg->against_floor ? "C/floor" : "Py/C", ratio);
-        }
+        explain_cpus();
+        check_targets(only);
     }
-    return failures ? 1 : 0;
+    return run.failures ? 1 : 0;
 }

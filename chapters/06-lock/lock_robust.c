@@ -161,14 +161,18 @@ static void survivor(enum kind kind, struct shared *s, int fd)
     case PLAIN:
         deadline = deadline_in(CLOCK_REALTIME, GIVE_UP * pace_factor());
         err = pthread_mutex_timedlock(&s->mutex, &deadline);
+        if (err == 0)
+            fatal("the mutex was released: nobody should have");
         if (err != ETIMEDOUT)
-            check_pthread(err ? err : EINVAL, "pthread_mutex_timedlock");
+            check_pthread(err, "pthread_mutex_timedlock");
         would_hang(s);
         break;
     case ROBUST:
         err = pthread_mutex_lock(&s->mutex);
+        if (err == 0)
+            fatal("pthread_mutex_lock returned 0, not EOWNERDEAD");
         if (err != EOWNERDEAD)
-            check_pthread(err ? err : EINVAL, "pthread_mutex_lock (expected EOWNERDEAD)");
+            check_pthread(err, "pthread_mutex_lock");
         say("%-8s (%ld): pthread_mutex_lock: EOWNERDEAD: we hold it, and its last owner died",
             "survivor", (long)getpid());
         repair(s);
@@ -217,12 +221,14 @@ static void run_case(enum kind kind)
     if (pid == -1)
         die("fork");
     if (pid == 0) {
-        close(ready[0]);
-        close(never[1]);        /* so that read(never) sees EOF if the parent dies */
+        /* Close the ends we do not use; never[1] above all, so that
+         * read(never) sees EOF when the parent dies. */
+        if (close(ready[0]) == -1 || close(never[1]) == -1)
+            die_child("close");
         holder(kind, s, fd, ready[1], never[0]);
     }
-    close(ready[1]);
-    close(never[0]);
+    if (close(ready[1]) == -1 || close(never[0]) == -1)
+        die("close");
 
     /* Wait until the holder holds the lock, then kill it: SIGKILL cannot
      * be caught, so nothing in the holder gets a chance to clean up. */
@@ -239,8 +245,8 @@ static void run_case(enum kind kind)
 
     survivor(kind, s, fd);
 
-    close(ready[0]);
-    close(never[1]);
+    if (close(ready[0]) == -1 || close(never[1]) == -1)
+        die("close");
     if (fd != -1 && close(fd) == -1)
         die("close");
     lock_destroy(&s->lock);

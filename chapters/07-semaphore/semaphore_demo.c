@@ -31,6 +31,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -57,6 +58,19 @@ static volatile sig_atomic_t stop_signal;
 static void on_stop(int sig)
 {
     stop_signal = sig;
+}
+
+/* The name while it exists, for the last-resort clean-up below. */
+static char name[64];
+static pid_t owner;
+
+/* Registered with atexit(): if main dies of an error (die() calls exit)
+ * while the name exists, remove it anyway. Only the process that created
+ * it does; the children end with _exit(), which runs no atexit handler. */
+static void unlink_at_exit(void)
+{
+    if (name[0] != '\0' && getpid() == owner)
+        sem_unlink(name);
 }
 
 static void handle_stops(void (*handler)(int))
@@ -95,7 +109,6 @@ int main(int argc, char *argv[])
 {
     long nworkers = 5, slots = 2;
     bool named = true;
-    char name[64];
     sigset_t stops, old;
     struct shared *s;
     sem_t *sem;
@@ -124,10 +137,15 @@ int main(int argc, char *argv[])
     if (named) {
         /* A name with our pid in it: two runs at once do not collide.
          * O_EXCL: fail rather than use a semaphore someone else left. */
-        snprintf(name, sizeof name, "/semaphore_demo-%ld", (long)getpid());
+        owner = getpid();
+        if (atexit(unlink_at_exit) != 0)
+            fatal("atexit failed");
+        snprintf(name, sizeof name, "/semaphore_demo-%ld", (long)owner);
         sem = sem_open(name, O_CREAT | O_EXCL, 0600, (unsigned)slots);
-        if (sem == SEM_FAILED)
-            die("sem_open %s", name);
+        if (sem == SEM_FAILED) {
+            name[0] = '\0';    /* not ours: not to be unlinked */
+            die("sem_open /semaphore_demo-%ld", (long)owner);
+        }
         say("%-10s (%ld): named semaphore %s created with value %ld", "main",
             (long)getpid(), name, slots);
     } else {
@@ -152,7 +170,8 @@ int main(int argc, char *argv[])
         if (sigprocmask(SIG_BLOCK, &stops, &old) == -1)
             die("sigprocmask");
         if (stop_signal != 0) {         /* stopped before all were started */
-            sigprocmask(SIG_SETMASK, &old, NULL);
+            if (sigprocmask(SIG_SETMASK, &old, NULL) == -1)
+                die("sigprocmask");
             break;
         }
         pid = fork();
@@ -200,6 +219,7 @@ int main(int argc, char *argv[])
             die("sem_close");
         if (sem_unlink(name) == -1)
             die("sem_unlink %s", name);
+        owner = 0;              /* gone: nothing left for unlink_at_exit */
     } else if (sem_destroy(sem) == -1) {
         die("sem_destroy");
     }

@@ -4,9 +4,10 @@ The C twin is semaphore_demo.c. Usage: python3 semaphore_demo.py [-n WORKERS] [-
 Each worker says "acquire" once it is in and "release" just before it
 leaves, so the acquires minus the releases, at any point of the output, is
 the number inside: never more than SLOTS. Python's Semaphore is a named
-POSIX semaphore whose name is unlinked as soon as it is created: nothing
-is left behind, whatever happens (the C program's -k named keeps the name
-while it runs, so that you can see it). Racy: which workers get in first.
+POSIX semaphore; under the fork start method its name is unlinked as soon
+as it is created, so nothing is left behind, whatever happens (the C
+program's -k named keeps the name while it runs, so that you can see it).
+Racy: which workers get in first.
 """
 import argparse
 import os
@@ -39,8 +40,8 @@ def main():
 
     sem = Semaphore(args.slots)
     inside, most = Value("i", 0), Value("i", 0)
-    print(f"{me}: semaphore created with value {args.slots} (its name is already unlinked)",
-          flush=True)
+    print(f"{me}: semaphore created with value {args.slots} "
+          "(a named one; under fork Python has already unlinked its name)", flush=True)
     workers = [Process(target=worker, args=(n, sem, inside, most))
                for n in range(1, args.workers + 1)]
     for w in workers:

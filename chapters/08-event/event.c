@@ -12,11 +12,21 @@
 #include "event.h"
 #include "lock.h"               /* check_pthread, deadline_in: chapter 06 */
 
-/* How many times a waiter looks at the flag, letting other processes run
- * in between, before it goes to sleep. Waking a sleeping process costs
- * tens of microseconds when it sleeps on another CPU (chapter 11 measures
- * it); news that comes within a few microseconds is caught without it. */
+/* Before it sleeps, a waiter looks at the flag up to SPINS times, calling
+ * sched_yield() in between to let other processes (the setter, if it shares
+ * our CPU) run. News that comes within microseconds is caught that way,
+ * without the cost of sleeping and being woken: tens of microseconds when
+ * the waker runs on another CPU (chapter 11 measures it). But sched_yield()
+ * hands the CPU to any process that wants it, which may keep it for
+ * milliseconds. So when spinning took longer than SPIN_LIMIT seconds, the
+ * process goes straight to sleep for its next SKIP waits. */
 #define SPINS 20
+#define SPIN_LIMIT 500e-6
+#define SKIP 100
+
+/* Waits left without spinning. One per process (fork copies it): each
+ * process learns for itself whether spinning pays where it runs. */
+static int skip;
 
 void shared_mutex_init(pthread_mutex_t *mutex)
 {
@@ -83,15 +93,27 @@ bool event_is_set(struct event *ev)
     return atomic_load(&ev->flag);
 }
 
-/* The short active wait before sleeping: true if the flag became true. */
+/* The short active wait before sleeping (see SPINS): true if the flag
+ * is set. */
 static bool spin_until_set(struct event *ev)
 {
-    for (int i = 0; i < SPINS; i++) {
-        if (atomic_load(&ev->flag))
-            return true;
-        sched_yield();          /* let the setter run, if it shares our CPU */
+    bool set = atomic_load(&ev->flag);
+    double start;
+
+    if (set)
+        return true;
+    if (skip > 0) {
+        skip--;
+        return false;
     }
-    return false;
+    start = now_seconds();
+    for (int i = 0; i < SPINS && !set; i++) {
+        sched_yield();
+        set = atomic_load(&ev->flag);
+    }
+    if (now_seconds() - start > SPIN_LIMIT)
+        skip = SKIP;            /* others want this CPU: spinning does not pay */
+    return set;
 }
 
 void event_wait(struct event *ev)

@@ -102,10 +102,11 @@ struct queue;
 
 /* A new queue holding at most maxsize messages (0: no limit but the ring)
  * in a ring of `bytes` bytes (0: QUEUE_DEFAULT_BYTES; rounded up to a power
- * of two, at most QUEUE_MAX_BYTES). The largest message is then the ring
- * minus QUEUE_HEADER: it fits only into an empty queue. Returns NULL with
- * errno set if the memory or the locks cannot be had (EINVAL for a ring
- * above QUEUE_MAX_BYTES). */
+ * of two, at least 64, at most QUEUE_MAX_BYTES). The largest message is
+ * then the ring minus QUEUE_HEADER: it fits only into an empty queue.
+ * Returns NULL with errno set if the memory or the locks cannot be had
+ * (EINVAL for a ring above QUEUE_MAX_BYTES; ENOTSUP where atomics would
+ * not work between processes). */
 struct queue *queue_new(size_t maxsize, size_t bytes);
 
 /* Unmaps this process's view of the queue (see LIFETIME). Returns 0, or -1
@@ -135,7 +136,8 @@ enum queue_result queue_put_many(struct queue *q, const struct iovec *msgs,
  * there, up to max messages and cap bytes of buf in all. msgs[i] is set to
  * point at message i inside buf; *got to how many were taken (0 with
  * QUEUE_EMPTY). A first message larger than cap is QUEUE_ERROR, EMSGSIZE,
- * and stays in the queue. */
+ * and stays in the queue. A consumer that stops at a sentinel may receive
+ * several sentinels in one call: put back those it does not use. */
 enum queue_result queue_get_many(struct queue *q, void *buf, size_t cap,
                                  struct iovec *msgs, size_t max, size_t *got,
                                  double timeout);

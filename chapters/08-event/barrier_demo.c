@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "common.h"
+#include "event.h"              /* start_line_* */
 #include "lock.h"               /* shared_alloc, check_pthread: chapter 06 */
 
 #define MAX_WORKERS 16
@@ -54,6 +55,7 @@ int main(int argc, char *argv[])
     pid_t pids[MAX_WORKERS];
     pthread_barrierattr_t attr;
     pthread_barrier_t *barrier;
+    int start[2];
     int opt;
 
     prog_init(argc, argv, "[-n WORKERS] [-r ROUNDS]");
@@ -76,15 +78,22 @@ int main(int argc, char *argv[])
 
     say("%-10s (%ld): %ld workers, %ld rounds; none passes a round until all have arrived",
         "main", (long)getpid(), workers, rounds);
+    /* The workers wait at a starting line (event.c) until all exist: if
+     * main died after starting only some of them, those would wait at the
+     * barrier for ever for the others. */
+    start_line_open(start);
     for (int i = 0; i < workers; i++) {
         pids[i] = fork();
         if (pids[i] == -1)
             die("fork");
         if (pids[i] == 0) {
+            if (!start_line_wait(start))
+                _exit(1);       /* main died before the start: leave */
             worker(barrier, i + 1, rounds);
             _exit(0);           /* the child's work is done: not the parent's code */
         }
     }
+    start_line_go(start, (int)workers);
     for (int i = 0; i < workers; i++)
         if (join_child(pids[i]) != 0)
             fatal("worker %ld failed", (long)pids[i]);

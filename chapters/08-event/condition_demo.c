@@ -29,7 +29,7 @@
 #include <unistd.h>
 
 #include "common.h"
-#include "event.h"              /* shared_mutex_init, shared_cond_init */
+#include "event.h"              /* shared_mutex_init, shared_cond_init, start_line_* */
 #include "lock.h"               /* shared_alloc, check_pthread: chapter 06 */
 
 #define MAX_SLOTS 16
@@ -119,6 +119,7 @@ int main(int argc, char *argv[])
     long consumers = 2, items = 6, slots = 2;
     pid_t pids[1 + MAX_CONSUMERS];
     struct shared *s;
+    int start[2];
     int opt;
 
     prog_init(argc, argv, "[-n CONSUMERS] [-c ITEMS] [-s SLOTS]");
@@ -142,11 +143,18 @@ int main(int argc, char *argv[])
 
     say("%-10s (%ld): 1 producer makes %ld items for %ld consumer%s, through %ld slots",
         "main", (long)getpid(), items, consumers, consumers == 1 ? "" : "s", slots);
+    /* They all wait at a starting line (event.c) until all exist: if main
+     * died after starting only some, a producer without consumers would
+     * wait for ever on a full buffer, consumers without a producer on an
+     * empty one. */
+    start_line_open(start);
     for (long i = 0; i <= consumers; i++) {
         pids[i] = fork();
         if (pids[i] == -1)
             die("fork");
         if (pids[i] == 0) {
+            if (!start_line_wait(start))
+                _exit(1);       /* main died before the start: leave */
             if (i == 0)
                 producer(s, items);
             else
@@ -154,6 +162,7 @@ int main(int argc, char *argv[])
             _exit(0);           /* the child's work is done: not the parent's code */
         }
     }
+    start_line_go(start, (int)(consumers + 1));
     for (long i = 0; i <= consumers; i++)
         if (join_child(pids[i]) != 0)
             fatal("process %ld failed", (long)pids[i]);

@@ -7,6 +7,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "common.h"
 #include "event.h"
@@ -53,6 +54,41 @@ void shared_cond_init(pthread_cond_t *cond)
                   "pthread_condattr_setclock");
     check_pthread(pthread_cond_init(cond, &attr), "pthread_cond_init");
     check_pthread(pthread_condattr_destroy(&attr), "pthread_condattr_destroy");
+}
+
+void start_line_open(int line[2])
+{
+    if (pipe(line) == -1)
+        die("pipe");
+}
+
+bool start_line_wait(int line[2])
+{
+    char byte;
+    ssize_t got;
+
+    /* Our copy of the write end first: else read() could wait for us. */
+    if (close(line[1]) == -1)
+        die_child("close");
+    while ((got = read(line[0], &byte, 1)) == -1 && errno == EINTR)
+        continue;
+    if (got == -1)
+        die_child("read");
+    if (close(line[0]) == -1)
+        die_child("close");
+    return got == 1;            /* 0: end of file, the parent is gone */
+}
+
+void start_line_go(int line[2], int n)
+{
+    char go = '!';
+
+    /* One byte per child: each takes one. */
+    for (int i = 0; i < n; i++)
+        if (write_all(line[1], &go, 1) == -1)
+            die("write");
+    if (close(line[0]) == -1 || close(line[1]) == -1)
+        die("close");
 }
 
 void event_init(struct event *ev)

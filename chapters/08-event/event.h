@@ -27,6 +27,18 @@
 void shared_mutex_init(pthread_mutex_t *mutex);
 void shared_cond_init(pthread_cond_t *cond);
 
+/* A starting line for processes that must all exist before any begins (a
+ * barrier's parties, a producer and its consumers): if the parent died
+ * after forking only some of them, those would wait for ever for the
+ * others. start_line_open() makes it (a pipe); each child calls
+ * start_line_wait() first, which returns true once the parent has called
+ * start_line_go(line, n) for all n children, or false if the parent died
+ * before that (the pipe's last write end closed): the child must then
+ * leave. Both close the ends they no longer need. */
+void start_line_open(int line[2]);
+bool start_line_wait(int line[2]);
+void start_line_go(int line[2], int n);
+
 /* struct event must itself live in shared memory (shared_alloc). */
 struct event {
     pthread_mutex_t mutex;      /* held while flag becomes true (see set) */

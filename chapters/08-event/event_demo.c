@@ -104,10 +104,14 @@ int main(int argc, char *argv[])
 
     say("%-10s (%ld): starting %ld blocked waiter%s, 1 timed waiter and 1 setter", "main",
         (long)getpid(), waiters, waiters == 1 ? "" : "s");
-    for (n = 0; n < waiters; n++)
-        pids[n] = start_child(wait_for_event, evs);
+    /* In this order, so that if main dies after starting only some, those
+     * still end: the timed waiter needs nobody, the setter needs only the
+     * timed waiter, a blocked waiter only the setter. */
+    n = 0;
     pids[n++] = start_child(wait_for_event_timeout, evs);
     pids[n++] = start_child(setter, evs);
+    for (long i = 0; i < waiters; i++)
+        pids[n++] = start_child(wait_for_event, evs);
 
     for (long i = 0; i < n; i++)
         if (join_child(pids[i]) != 0)

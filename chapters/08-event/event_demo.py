@@ -55,9 +55,12 @@ def main():
     plural = "" if args.waiters == 1 else "s"
     print(f"{me}: starting {args.waiters} blocked waiter{plural}, 1 timed waiter and 1 setter",
           flush=True)
-    procs = [Process(target=wait_for_event, args=(e,)) for _ in range(args.waiters)]
-    procs.append(Process(target=wait_for_event_timeout, args=(e, gave_up)))
-    procs.append(Process(target=setter, args=(e, gave_up)))
+    # In this order, so that whatever was started still ends if main dies
+    # half-way: the timed waiter needs nobody, the setter only the timed
+    # waiter, a blocked waiter only the setter.
+    procs = [Process(target=wait_for_event_timeout, args=(e, gave_up)),
+             Process(target=setter, args=(e, gave_up))]
+    procs += [Process(target=wait_for_event, args=(e,)) for _ in range(args.waiters)]
     for p in procs:
         p.start()
     for p in procs:

@@ -7,6 +7,7 @@
 #define _DEFAULT_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <semaphore.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -83,6 +84,26 @@ void check_pthread(int err, const char *call)
         errno = err;
         die("%s", call);
     }
+}
+
+void shared_mutex_init(pthread_mutex_t *mutex, bool robust)
+{
+    pthread_mutexattr_t attr;
+
+    check_pthread(pthread_mutexattr_init(&attr), "pthread_mutexattr_init");
+    /* Without PTHREAD_PROCESS_SHARED a mutex is only promised to work
+     * between the threads of one process. */
+    check_pthread(pthread_mutexattr_setpshared(&attr, PTHREAD_PROCESS_SHARED),
+                  "pthread_mutexattr_setpshared");
+    /* ROBUST: if the owner dies holding it, the next locker is told so
+     * (EOWNERDEAD) instead of waiting for ever. The kernel helps: each
+     * thread keeps a list of the robust mutexes it holds, which the kernel
+     * walks when the thread dies. */
+    if (robust)
+        check_pthread(pthread_mutexattr_setrobust(&attr, PTHREAD_MUTEX_ROBUST),
+                      "pthread_mutexattr_setrobust");
+    check_pthread(pthread_mutex_init(mutex, &attr), "pthread_mutex_init");
+    check_pthread(pthread_mutexattr_destroy(&attr), "pthread_mutexattr_destroy");
 }
 
 struct timespec deadline_in(clockid_t clock, double seconds)

@@ -8,7 +8,8 @@
  * lock. The chapter's README compares it with a process-shared pthread mutex
  * and a file lock.
  *
- * Reused by: chapters 07 and 08 (shared_alloc, check_pthread), chapter 11
+ * Reused by: chapters 07 and 08 (shared_alloc, shared_mutex_init,
+ * check_pthread), chapter 11
  * (which measures what lock_acquire + lock_release cost).
  *
  * SPDX-License-Identifier: MIT
@@ -16,6 +17,7 @@
 #ifndef WORKBOOK_LOCK_H
 #define WORKBOOK_LOCK_H
 
+#include <pthread.h>
 #include <semaphore.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -41,6 +43,14 @@ int unnamed_file(const char *prefix);
  * (0 for success). check_pthread(err, "pthread_mutex_lock") dies with that
  * number's name and text when err is not 0, like die() after a system call. */
 void check_pthread(int err, const char *call);
+
+/* ---- a mutex that processes share ------------------------------------------
+ * shared_mutex_init(&m, robust): a pthread mutex that several processes can
+ * use; it must itself be in shared memory (shared_alloc). robust: if its
+ * owner dies holding it, the next pthread_mutex_lock() says so (EOWNERDEAD)
+ * instead of waiting for ever (lock_robust shows it). Destroy it with
+ * pthread_mutex_destroy(). */
+void shared_mutex_init(pthread_mutex_t *mutex, bool robust);
 
 /* ---- deadlines ------------------------------------------------------------
  * The timed waits of POSIX (sem_timedwait, pthread_mutex_timedlock,

@@ -53,25 +53,6 @@ struct shared {
 #define GIVE_UP 2.0             /* seconds (times WORKBOOK_PACE) before the
                                    survivor stops waiting for a dead holder */
 
-static void init_mutex(pthread_mutex_t *mutex, int robust)
-{
-    pthread_mutexattr_t attr;
-
-    check_pthread(pthread_mutexattr_init(&attr), "pthread_mutexattr_init");
-    /* PROCESS_SHARED: several processes use it, through shared memory. */
-    check_pthread(pthread_mutexattr_setpshared(&attr, PTHREAD_PROCESS_SHARED),
-                  "pthread_mutexattr_setpshared");
-    /* ROBUST: if the owner dies holding it, the next locker is told so
-     * (EOWNERDEAD) instead of waiting forever. The kernel helps: each
-     * thread keeps a list of the robust mutexes it holds, which the kernel
-     * walks when the thread dies. */
-    if (robust)
-        check_pthread(pthread_mutexattr_setrobust(&attr, PTHREAD_MUTEX_ROBUST),
-                      "pthread_mutexattr_setrobust");
-    check_pthread(pthread_mutex_init(mutex, &attr), "pthread_mutex_init");
-    check_pthread(pthread_mutexattr_destroy(&attr), "pthread_mutexattr_destroy");
-}
-
 /* An fcntl() lock on the whole file: F_SETLKW waits for it, F_SETLK asks
  * without waiting. It belongs to the process: the kernel drops it when the
  * process ends, however it ends. */
@@ -206,7 +187,9 @@ static void run_case(enum kind kind)
 
     s->a = 100;
     lock_init(&s->lock);
-    init_mutex(&s->mutex, kind == ROBUST);
+    /* Robust or not: the one difference between the plain and robust cases
+     * (shared_mutex_init, lock.c, sets PTHREAD_MUTEX_ROBUST). */
+    shared_mutex_init(&s->mutex, kind == ROBUST);
     if (kind == FCNTL)
         fd = unnamed_file("lock_robust");      /* the file to lock */
     if (pipe(ready) == -1 || pipe(never) == -1)

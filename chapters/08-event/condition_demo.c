@@ -29,8 +29,8 @@
 #include <unistd.h>
 
 #include "common.h"
-#include "event.h"              /* shared_mutex_init, shared_cond_init, start_line_* */
-#include "lock.h"               /* shared_alloc, check_pthread: chapter 06 */
+#include "event.h"              /* shared_cond_init, start_line_* */
+#include "lock.h"               /* shared_alloc, shared_mutex_init: chapter 06 */
 
 #define MAX_SLOTS 16
 #define MAX_CONSUMERS 16
@@ -134,9 +134,10 @@ int main(int argc, char *argv[])
     no_operands(argc, argv);
 
     /* Mutex, condition variables and buffer all in shared memory, the
-     * first three made process-shared (event.c shows how). */
+     * first three made process-shared (shared_mutex_init in lock.c,
+     * shared_cond_init in event.c). */
     s = shared_alloc(sizeof *s);
-    shared_mutex_init(&s->mutex);
+    shared_mutex_init(&s->mutex, false);
     shared_cond_init(&s->not_empty);
     shared_cond_init(&s->not_full);
     s->slots = (int)slots;

@@ -11,7 +11,7 @@
 
 #include "common.h"
 #include "event.h"
-#include "lock.h"               /* check_pthread, deadline_in: chapter 06 */
+#include "lock.h"               /* shared_mutex_init, check_pthread, deadline_in */
 
 /* Before it sleeps, a waiter looks at the flag up to SPINS times, calling
  * sched_yield() in between to let other processes (the setter, if it shares
@@ -28,19 +28,6 @@
 /* Waits left without spinning. One per process (fork copies it): each
  * process learns for itself whether spinning pays where it runs. */
 static int skip;
-
-void shared_mutex_init(pthread_mutex_t *mutex)
-{
-    pthread_mutexattr_t attr;
-
-    check_pthread(pthread_mutexattr_init(&attr), "pthread_mutexattr_init");
-    /* Without PTHREAD_PROCESS_SHARED a mutex is only promised to work
-     * between the threads of one process. */
-    check_pthread(pthread_mutexattr_setpshared(&attr, PTHREAD_PROCESS_SHARED),
-                  "pthread_mutexattr_setpshared");
-    check_pthread(pthread_mutex_init(mutex, &attr), "pthread_mutex_init");
-    check_pthread(pthread_mutexattr_destroy(&attr), "pthread_mutexattr_destroy");
-}
 
 void shared_cond_init(pthread_cond_t *cond)
 {
@@ -93,7 +80,7 @@ void start_line_go(int line[2], int n)
 
 void event_init(struct event *ev)
 {
-    shared_mutex_init(&ev->mutex);
+    shared_mutex_init(&ev->mutex, false);
     shared_cond_init(&ev->changed);
     atomic_init(&ev->flag, false);
 }

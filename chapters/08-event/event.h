@@ -19,12 +19,11 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 
-/* shared_mutex_init / shared_cond_init: a mutex or condition variable
- * that several processes can use, placed in shared memory (shared_alloc,
- * chapter 06). The condition variable measures its timeouts on
- * CLOCK_MONOTONIC, which nobody can set back or forward. Destroy them with
- * pthread_mutex_destroy / pthread_cond_destroy. */
-void shared_mutex_init(pthread_mutex_t *mutex);
+/* shared_cond_init: a condition variable that several processes can use,
+ * placed in shared memory (shared_alloc, chapter 06), to be used with a
+ * mutex from shared_mutex_init (chapter 06). It measures its timeouts on
+ * CLOCK_MONOTONIC, which nobody can set back or forward. Destroy it with
+ * pthread_cond_destroy. */
 void shared_cond_init(pthread_cond_t *cond);
 
 /* A starting line for processes that must all exist before any begins (a

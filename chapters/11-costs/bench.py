@@ -74,18 +74,31 @@ def _on_stop(sig, frame):
     os.kill(os.getpid(), sig)
 
 
+_STOPS = {signal.SIGINT, signal.SIGTERM}
+
+
 def _before_fork():
+    # Until the child has SIGTERM's default action back, a SIGTERM must
+    # wait: delivered to the child in between, it would meet the handler
+    # being replaced, and Python would drop it ("ignored due to race
+    # condition"); the worker would live on, and Pool.terminate() wait
+    # for it forever. So both signals are blocked across the fork.
     global _parent
     _parent = os.getpid()
+    signal.pthread_sigmask(signal.SIG_BLOCK, _STOPS)
+
+
+def _in_parent():
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOPS)
 
 
 def _in_child():
     # Ctrl-C and SIGTERM do in a child what they do by default (die): the
     # parent's handler is not for it. These few calls are all that this
-    # adds to each fork, a few microseconds against a Process start's
-    # milliseconds.
+    # adds to each fork: microseconds against a Process start's milliseconds.
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOPS)
     if _libc is not None:
         _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
         if os.getppid() != _parent:     # the parent died before the prctl
@@ -106,7 +119,8 @@ class Bench:
         self.row, self.scale, self.pin, self.apart = args.row, args.scale, args.pin, args.apart
         signal.signal(signal.SIGTERM, _on_stop)
         signal.signal(signal.SIGINT, _on_stop)
-        os.register_at_fork(before=_before_fork, after_in_child=_in_child)
+        os.register_at_fork(before=_before_fork, after_in_parent=_in_parent,
+                           after_in_child=_in_child)
         if self.pin or self.apart:
             if not hasattr(os, "sched_setaffinity"):
                 sys.exit(f"{sys.argv[0]}: this system has no sched_setaffinity")

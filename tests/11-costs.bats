@@ -41,13 +41,13 @@ can_pin() {
 }
 
 # ---- cost_spawn --------------------------------------------------------------
-SPAWN_ROWS=(fork:us fork_16m:us fork_256m:us spawn:us command:us)
+SPAWN_ROWS=(fork:us fork_16m:us fork_256m:us spawn:us spawn_256m:us command:us)
 
 cost_spawn_checks() {
     run_impl "$1" 11-costs cost_spawn -s $TINY
     assert_success
     figures "$1" "${SPAWN_ROWS[@]}"
-    assert_count $([ "$1" = py ] && echo 5 || echo 10) '.'
+    assert_count $([ "$1" = py ] && echo 6 || echo 12) '.'
 }
 
 @test "cost_spawn: every row, positive figures" { cost_spawn_checks c; }
@@ -195,7 +195,7 @@ cost_bad_usage() {
 # Every row the table promises, by its label.
 TABLE_ROWS=(
     'Process start \+ join \(fork\)' '  \.\.\. parent holds 16 MiB' '  \.\.\. parent holds 256 MiB'
-    'posix_spawn \+ wait \(true\)' 'run a trivial command \(true\)'
+    'posix_spawn \+ wait \(true\)' '  \.\.\. parent holds 256 MiB' 'run a trivial command \(true\)'
     'pipe round trip' '  \.\.\. both on one CPU' '  \.\.\. on two CPUs'
     'socketpair round trip' '  \.\.\. both on one CPU' 'pipe bulk, 64 KiB writes'
     'Queue, 1 producer 1 consumer' 'Queue, 2 producers 2 consumers'
@@ -252,7 +252,7 @@ demo_python_flag() {
     [ -z "$bad" ] || flunk "bad TSV lines:$bad"
     [ "$n" -ge "${#TABLE_ROWS[@]}" ] || flunk "only $n rows"
     local row
-    for row in fork fork_16m fork_256m spawn command pipe_rt pipe_rt_1cpu pipe_rt_2cpu sock_rt \
+    for row in fork fork_16m fork_256m spawn spawn_256m command pipe_rt pipe_rt_1cpu pipe_rt_2cpu sock_rt \
                pipe_bulk queue_1x1 queue_2x2 apply_rt apply_rt_1cpu map_1 map_chunks \
                lock lock_2 sem sem_2 event_rt event_rt_1cpu manager manager_1cpu; do
         assert_count 1 "^$row	"

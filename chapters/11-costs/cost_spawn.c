@@ -10,6 +10,8 @@
  *              page the parent then writes is copied on write
  *   spawn      start the program `true` and wait. floor: posix_spawnp +
  *              waitpid; C: fork + execvp + waitpid, by hand
+ *   spawn_256m the same from a parent that holds 256 MiB: posix_spawn
+ *              does not copy the page tables, fork + exec does
  *   command    run `true` as subprocess.run does. floor: posix_spawnp +
  *              waitpid; C: spawn_command + waitpid (chapters/10-subprocess/
  *              spawn.c: fork + exec, with a pipe that reports a failed exec)
@@ -19,7 +21,8 @@
  * Usage:   ./cost_spawn [-r ROW] [-s SCALE] [-p | -a]
  * Look for: fork's cost grows with the parent's memory, though nothing is
  * copied but page tables; posix_spawn (which glibc does with a vfork-like
- * clone that shares the parent's memory) does not grow so.
+ * clone that shares the parent's memory) does not grow so, while fork +
+ * exec pays for the page tables only to throw them away at the exec.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -38,7 +41,8 @@
 
 extern char **environ;
 
-static const char *const rows[] = { "fork", "fork_16m", "fork_256m", "spawn", "command", NULL };
+static const char *const rows[] = { "fork", "fork_16m", "fork_256m", "spawn", "spawn_256m",
+                                    "command", NULL };
 
 enum how { POSIX_SPAWN, BY_HAND, SPAWN_COMMAND };
 
@@ -74,26 +78,41 @@ static double forks(int helper, long n)
     return bench_us_per_op(start, n);
 }
 
-/* The same from a parent that has written mib MiB of memory. */
-static void fork_big(const char *row, size_t mib, long n)
+/* Memory the parent has written: allocated, every page touched. Memory
+ * only allocated, never touched, has no pages yet, and fork would have
+ * nothing to map. */
+static char *ballast_new(size_t mib)
 {
-    size_t size = mib * 1024 * 1024, sum = 0;
+    size_t size = mib * 1024 * 1024;
     char *ballast = malloc(size);
 
     if (ballast == NULL)
         die("malloc %zu MiB", mib);
-    /* Write every page: memory only allocated, never touched, has no
-     * pages yet, and fork would have nothing to map. */
     memset(ballast, 1, size);
-    bench_report(row, "floor", forks(0, n), "us", "fork + _exit + waitpid, parent has written that much memory");
-    bench_report(row, "C", forks(1, n), "us", "start_child + join_child, parent has written that much memory");
-    /* Read it back: memory written and never read may be left unwritten
-     * by the compiler, which would make this row measure nothing. */
+    return ballast;
+}
+
+/* Read it back, then free it: memory written and never read may be left
+ * unwritten by the compiler, which would make the row measure nothing. */
+static void ballast_free(char *ballast, size_t mib)
+{
+    size_t size = mib * 1024 * 1024, sum = 0;
+
     for (size_t i = 0; i < size; i += 4096)
         sum += (unsigned char)ballast[i];
     if (sum != size / 4096)
         fatal("the ballast changed under us");
     free(ballast);
+}
+
+/* fork from a parent that has written mib MiB of memory. */
+static void fork_big(const char *row, size_t mib, long n)
+{
+    char *ballast = ballast_new(mib);
+
+    bench_report(row, "floor", forks(0, n), "us", "fork + _exit + waitpid, parent has written that much memory");
+    bench_report(row, "C", forks(1, n), "us", "start_child + join_child, parent has written that much memory");
+    ballast_free(ballast, mib);
 }
 
 static double spawns(enum how how, long n)
@@ -150,6 +169,13 @@ int main(int argc, char *argv[])
         long n = bench_count(&b, 500);
         bench_report("spawn", "floor", spawns(POSIX_SPAWN, n), "us", "posix_spawnp + waitpid of true");
         bench_report("spawn", "C", spawns(BY_HAND, n), "us", "fork + execvp + waitpid of true");
+    }
+    if (bench_wants(&b, "spawn_256m")) {
+        long n = bench_count(&b, 40);
+        char *ballast = ballast_new(256);
+        bench_report("spawn_256m", "floor", spawns(POSIX_SPAWN, n), "us", "posix_spawnp + waitpid of true, parent has 256 MiB");
+        bench_report("spawn_256m", "C", spawns(BY_HAND, n), "us", "fork + execvp + waitpid of true, parent has 256 MiB");
+        ballast_free(ballast, 256);
     }
     if (bench_wants(&b, "command")) {
         long n = bench_count(&b, 500);

@@ -2,7 +2,8 @@
 the fork start method, from a small and from a big parent, and
 os.posix_spawnp.
 
-The C twin is cost_spawn.c (rows fork, fork_16m, fork_256m, spawn, command).
+The C twin is cost_spawn.c (rows fork, fork_16m, fork_256m, spawn, spawn_256m,
+command).
 Usage: python3 cost_spawn.py [-r ROW] [-s SCALE] [-p | -a]
 Look for: Process adds its own work (a Popen object, a sentinel pipe, the
 child's clean-up at exit) to fork's; both grow with the parent's memory.
@@ -14,7 +15,7 @@ import time
 
 from bench import Bench, report, us_per_op
 
-ROWS = ["fork", "fork_16m", "fork_256m", "spawn", "command"]
+ROWS = ["fork", "fork_16m", "fork_256m", "spawn", "spawn_256m", "command"]
 
 
 def nothing():
@@ -75,6 +76,11 @@ def main():
                "the same, parent holds 256 MiB of written bytes")
     if b.wants("spawn"):
         report("spawn", "Python", spawns(b.count(500)), "us", "os.posix_spawnp + os.waitpid of true")
+    if b.wants("spawn_256m"):
+        ballast = b"\x01" * (256 * 1024 * 1024)
+        report("spawn_256m", "Python", spawns(b.count(40)), "us",
+               "os.posix_spawnp + os.waitpid of true, parent holds 256 MiB")
+        del ballast
     if b.wants("command"):
         report("command", "Python", commands(b.count(500)), "us", "subprocess.run(['true'], check=True)")
 

@@ -70,6 +70,7 @@ static const struct row rows[] = {
     { "fork_16m",      "  ... parent holds 16 MiB",       "cost_spawn",   "fork_16m",  ANYWHERE },
     { "fork_256m",     "  ... parent holds 256 MiB",      "cost_spawn",   "fork_256m", ANYWHERE },
     { "spawn",         "posix_spawn + wait (true)",       "cost_spawn",   "spawn",     ANYWHERE },
+    { "spawn_256m",    "  ... parent holds 256 MiB",      "cost_spawn",   "spawn_256m", ANYWHERE },
     { "command",       "run a trivial command (true)",    "cost_spawn",   "command",   ANYWHERE },
     { "pipe_rt",       "pipe round trip",                 "cost_ipc",     "pipe_rt",   ANYWHERE },
     { "pipe_rt_1cpu",  "  ... both on one CPU",           "cost_ipc",     "pipe_rt",   ONE_CPU },

@@ -17,7 +17,7 @@ SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
              -fno-sanitize-recover=undefined
 # No quotes in VALGRIND: the suite splits WB_WRAP into words without
 # removing quotes, and a quoted pattern would never match.
-VALGRIND  := valgrind -q --trace-children=yes \
+VALGRIND  := valgrind -q --vgdb=no --trace-children=yes \
              --trace-children-skip=/bin/*,/usr/bin/*,/usr/local/bin/*,*python* \
              --error-exitcode=99 --leak-check=full \
              --show-leak-kinds=definite,indirect \

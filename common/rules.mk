@@ -63,6 +63,9 @@ LOCAL_DIRS := $(filter-out ./,$(sort $(dir $(LOCAL_SRCS))))
 LOCAL_OBJS := $(addprefix $(OUTP),$(notdir $(LOCAL_SRCS:.c=.o)))
 PROGRAMS   := $(patsubst %.c,%,$(filter-out $(notdir $(LOCAL_SRCS)),$(wildcard *.c)))
 CPPFLAGS   += $(addprefix -I,$(LOCAL_DIRS))
+# Keep the helper objects: as intermediate files make would delete them
+# after each build, and compile them again the next time.
+.SECONDARY: $(LOCAL_OBJS)
 vpath %.c $(LOCAL_DIRS)
 vpath %.h $(LOCAL_DIRS)
 BINARIES   := $(PROGRAMS:%=$(OUTP)%)

@@ -272,7 +272,7 @@ queue_terminate_bad_usage() {
     bad_usage "$1" 04-queue queue_terminate -a 1001
     bad_usage "$1" 04-queue queue_terminate -s 0
     bad_usage "$1" 04-queue queue_terminate -s big
-    bad_usage "$1" 04-queue queue_terminate -s 16777217
+    bad_usage "$1" 04-queue queue_terminate -s 4194305
 }
 
 @test "queue_terminate: bad usage" { queue_terminate_bad_usage c; }

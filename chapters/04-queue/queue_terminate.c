@@ -18,6 +18,7 @@
  *
  * Python:  pr.terminate() on a reader inside q.get()   (queue_terminate.py)
  * Usage:   ./queue_terminate [-a ATTEMPTS] [-s SIZE]
+ *          -s SIZE: the messages, in bytes (default 1 MiB, at most 4 MiB)
  * Look for: "died holding the queue's lock", then EOWNERDEAD and
  * ENOTRECOVERABLE. Racy, and the lesson itself: which case each attempt
  * meets. The program always ends.
@@ -45,13 +46,10 @@ struct attempt {
                            "the queue is full", then "I am busy" */
 };
 
-
-
 static void writer(void *arg)
 {
     const struct attempt *a = arg;
     unsigned char *msg = malloc(size);
-
     int full = 0;
 
     if (close(a->stop[1]) == -1 || close(a->started[0]) == -1)
@@ -184,7 +182,7 @@ int main(int argc, char *argv[])
         if (opt == 'a')
             attempts = arg_long(optarg, opt, 1, 1000);
         else
-            size = (size_t)arg_long(optarg, opt, 1, 16L << 20);
+            size = (size_t)arg_long(optarg, opt, 1, 4L << 20);
     }
     no_operands(argc, argv);
 

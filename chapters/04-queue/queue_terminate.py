@@ -86,7 +86,7 @@ def attempt(n, size):
 def main():
     parser = argparse.ArgumentParser(description="terminate() a reader that is using a Queue")
     parser.add_argument("-a", dest="attempts", type=int_in(1, 1000), default=10, metavar="ATTEMPTS")
-    parser.add_argument("-s", dest="size", type=int_in(1, 16 << 20), default=1 << 20, metavar="SIZE")
+    parser.add_argument("-s", dest="size", type=int_in(1, 4 << 20), default=1 << 20, metavar="SIZE")
     args = parse_args(parser)
     held, n = False, 0
     while n < args.attempts and not held:

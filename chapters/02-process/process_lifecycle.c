@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common.h"
@@ -128,10 +129,19 @@ static void show(struct process *p, const char *when)
         code, alive ? "true" : "false");
 }
 
+static pid_t parent_pid;        /* the program's pid, noted before any fork */
+
+/* "For ever": until a signal ends us (terminate()), or until our parent is
+ * gone without terminating us (Ctrl-C, kill, kill -9): an orphan pausing
+ * for ever would be left behind. getppid() changes when the parent dies;
+ * polling it is the portable way to notice. */
 static void sleep_forever(void)
 {
-    for (;;)
-        pause();                /* until a signal ends us */
+    struct timespec tick = { 0, 100000000 };   /* 0.1 s */
+
+    while (getppid() == parent_pid)
+        nanosleep(&tick, NULL);
+    _exit(0);                   /* orphaned: leave quietly, no cleanup line */
 }
 
 static void finish(void)
@@ -159,6 +169,7 @@ int main(int argc, char *argv[])
     while ((opt = get_option(argc, argv, "t:")) != -1)
         timeout = arg_double(optarg, opt, 0, 60);
     no_operands(argc, argv);
+    parent_pid = getpid();
 
     show(&sleeper, "before start():");
     process_start(&sleeper);

@@ -26,6 +26,7 @@
 #include "queue.h"
 
 static long items = 3;
+static pid_t parent_pid;        /* main's pid, noted before any fork */
 
 static void writer(void *arg)
 {
@@ -52,8 +53,18 @@ static void reader(void *arg)
 
     say("reader (%ld): Process to read", (long)getpid());
     for (;;) {
-        /* Block until there is something: Python's q.get(True). */
-        if (queue_get(q, buf, sizeof buf, &len, QUEUE_FOREVER) != QUEUE_OK)
+        /* Block until there is something: Python's q.get(True). Wake
+         * twice a second only to check that main still lives: if it was
+         * killed, no sentinel will ever come, and an orphan blocked here
+         * for ever would be left behind. */
+        enum queue_result r = queue_get(q, buf, sizeof buf, &len, 0.5);
+
+        if (r == QUEUE_EMPTY) {
+            if (getppid() != parent_pid)
+                _exit(0);       /* main is gone: leave quietly */
+            continue;
+        }
+        if (r != QUEUE_OK)
             die_child("queue_get");
         if (len == 0)
             break;              /* the sentinel: nothing more will come */
@@ -72,6 +83,7 @@ int main(int argc, char *argv[])
     while ((opt = get_option(argc, argv, "n:")) != -1)
         items = arg_long(optarg, opt, 1, 26);
     no_operands(argc, argv);
+    parent_pid = getpid();
 
     /* Before fork(): the children inherit the mapping, so one queue. */
     q = queue_new(0, 0);

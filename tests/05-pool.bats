@@ -256,8 +256,8 @@ pool_files_unreadable() {
     assert_line_re "^parent +[0-9]+ +self-check: .*: OK$"
 }
 
-@test "pool_files: an unreadable file fails its own task; the rest are done" { pool_files_unreadable c; }
-@test "pool_files.py: an unreadable file fails its own task; the rest are done" { pool_files_unreadable py; }
+@test "pool_files: an unreadable file is reported for that file; the rest are done" { pool_files_unreadable c; }
+@test "pool_files.py: an unreadable file is reported for that file; the rest are done" { pool_files_unreadable py; }
 
 pool_files_default() {
     # With no option it checksums the current folder. (Not the chapter's

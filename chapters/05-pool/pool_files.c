@@ -1,26 +1,31 @@
 /* pool_files.c - a real workload: checksum every file under a folder.
  *
- * The parent walks the folder (default: the current one), hands each
- * regular file's path to the pool with apply_async, and prints each
+ * The parent walks the folder (default: the current one), maps a checksum
+ * task over every regular file's path with Pool.map, and prints each
  * file's checksum, size and path in the format of POSIX `cksum`, so that
  * the system's own cksum can check our answers. Then it does the same work
  * serially in this process, and checks that every answer is the same.
  *
- * The task gets a path (bytes), opens and reads the file in the worker,
- * and sends back 12 bytes: the CRC and the size. The data never travels
+ * The task gets a path, opens and reads the file in the worker, and sends
+ * back the CRC and the size, or why it could not. The data never travels
  * through the pool: send the name of the work, not the work, when the
- * workers can reach it themselves. The CRC table is computed once, before
- * the pool starts: each worker has a copy (fork copied it).
+ * workers can reach it themselves. The paths travel in chunks (map's
+ * default: about four chunks per worker), because most files are small: a
+ * round trip per file would cost as much as checksumming it. A failure is
+ * returned as a value in the answer, so an unreadable file fails only its
+ * own line. The CRC table is computed once, before the pool starts: each
+ * worker has a copy (fork copied it).
  *
  * Python:  with Pool() as pool:
- *              handles = [pool.apply_async(cksum_file, (path,)) for path in paths]
- *              for handle in handles: print(*handle.get())      (pool_files.py)
+ *              for path, answer in zip(paths, pool.map(cksum_entry, paths)): ...
+ *          (pool_files.py)
  * Usage:   ./pool_files [-d DIR] [-n WORKERS]
  * Look for: the lines are in path order whatever order the workers finish
- * in (each get() waits for its own file); `cksum FILE` prints the same
- * line. A file that cannot be read is reported for that file, and the rest
- * go on. Not guaranteed: the times (reading files that are not cached is
- * limited by the disk, not by the CPUs).
+ * in; `cksum FILE` prints the same line. A file that cannot be read is
+ * reported for that file, and the rest go on. Not guaranteed: the times
+ * (files not in the page cache are read from the disk, and then the disk,
+ * not the CPUs, sets the pace; for a small folder the pool's own cost is
+ * larger than the work).
  *
  * SPDX-License-Identifier: MIT
  */
@@ -109,18 +114,43 @@ static int cksum_file(const char *path, struct digest *d, char *why, size_t why_
     return 0;
 }
 
-/* The task: a path in (its bytes, with the '\0'), a digest out. */
+/* What travels: a fixed-size record per file, so that pool_map can lay the
+ * paths out as an array and send them in chunks; and a fixed-size answer
+ * that carries either the digest or the reason it failed. (Errors as
+ * values: a file that cannot be read fails only its own record, not the
+ * whole chunk it travelled in.) */
+#define PATH_ROOM 1024
+
+struct job {
+    char path[PATH_ROOM];
+};
+
+struct answer {
+    int32_t failed;             /* 0: crc and size are good; 1: see why */
+    uint32_t crc;
+    uint64_t size;
+    char why[240];
+};
+
+/* The task: a path in, an answer out. */
 static int cksum_task(const void *arg, size_t arg_len, void *result, size_t *result_len)
 {
-    char why[POOL_ERROR_MAX];
+    struct job job;
+    struct answer a;
     struct digest d;
 
-    if (arg_len == 0 || ((const char *)arg)[arg_len - 1] != '\0')
-        return pool_fail("cksum_task: the path must end in a '\\0'");
-    if (cksum_file(arg, &d, why, sizeof why) == -1)
-        return pool_fail("%s", why);
-    memcpy(result, &d, sizeof d);
-    *result_len = sizeof d;
+    if (arg_len != sizeof job || *result_len < sizeof a)
+        return pool_fail("cksum_task: wrong sizes");
+    memcpy(&job, arg, sizeof job);
+    memset(&a, 0, sizeof a);    /* its padding too: it travels as bytes */
+    if (cksum_file(job.path, &d, a.why, sizeof a.why) == -1) {
+        a.failed = 1;
+    } else {
+        a.crc = d.crc;
+        a.size = d.size;
+    }
+    memcpy(result, &a, sizeof a);
+    *result_len = sizeof a;
     return 0;
 }
 
@@ -158,14 +188,17 @@ static void walk(const char *dir, struct list *l)
         return;
     }
     while ((errno = 0, e = readdir(d)) != NULL) {
-        char path[4096];
+        char path[PATH_ROOM];
         struct stat st;
 
         if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
             continue;
         const char *slash = dir[strlen(dir) - 1] == '/' ? "" : "/";
-        if (snprintf(path, sizeof path, "%s%s%s", dir, slash, e->d_name) >= (int)sizeof path)
-            continue;                   /* too long to be worth a demo */
+        if (snprintf(path, sizeof path, "%s%s%s", dir, slash, e->d_name) >= (int)sizeof path) {
+            say_to(STDERR_FILENO, "%s: a path under %s is too long for this demo", prog_name(), dir);
+            l->unreadable++;
+            continue;
+        }
         if (lstat(path, &st) == -1)
             continue;                   /* it went away meanwhile */
         if (S_ISDIR(st.st_mode))
@@ -216,36 +249,38 @@ int main(int argc, char *argv[])
         die("pool_create");
     int n = pool_size(p);
 
-    /* In parallel: one task per file. */
+    /* In parallel: the paths as an array of records, mapped in chunks. */
     double t0 = now_seconds();
-    pool_result **h = malloc((files.n ? files.n : 1) * sizeof *h);
-    struct digest *got = malloc((files.n ? files.n : 1) * sizeof *got);
-    char *failed = calloc(files.n ? files.n : 1, 1);
-    if (h == NULL || got == NULL || failed == NULL)
-        die("malloc");
+    size_t n_jobs = files.n ? files.n : 1;
+    struct job *jobs = calloc(n_jobs, sizeof *jobs);
+    struct answer *answers = calloc(n_jobs, sizeof *answers);
+    struct digest *got = calloc(n_jobs, sizeof *got);
+    char *failed = calloc(n_jobs, 1);
+    if (jobs == NULL || answers == NULL || got == NULL || failed == NULL)
+        die("calloc");
     for (size_t i = 0; i < files.n; i++)
-        if ((h[i] = pool_apply_async(p, cksum_task, files.paths[i],
-                                     strlen(files.paths[i]) + 1)) == NULL)
-            die("pool_apply_async %s", files.paths[i]);
+        memcpy(jobs[i].path, files.paths[i], strlen(files.paths[i]) + 1);
+    if (pool_map(p, cksum_task, jobs, sizeof jobs[0], answers, sizeof answers[0],
+                 files.n, 0) != POOL_OK)
+        fatal("map: %s", pool_last_error(p));
     uint64_t bytes = 0;
     size_t errors = 0;
     for (size_t i = 0; i < files.n; i++) {
-        if (pool_get(h[i], -1) == POOL_OK) {
-            memcpy(&got[i], pool_value(h[i], NULL), sizeof got[i]);
+        if (!answers[i].failed) {
+            got[i] = (struct digest){ answers[i].crc, answers[i].size };
             /* The format of POSIX cksum: "%u %d %s\n", checksum, size, path. */
             say("%lu %llu %s", (unsigned long)got[i].crc, (unsigned long long)got[i].size,
                 files.paths[i]);
             bytes += got[i].size;
         } else {
-            say("parent %-6ld  FAILED: %s", me, pool_result_error(h[i]));
+            say("parent %-6ld  FAILED: %s", me, answers[i].why);
             failed[i] = 1;
             errors++;
         }
-        pool_result_free(h[i]);
     }
     double t_pool = now_seconds() - t0;
     pool_close(p);
-    (void)pool_join(p);         /* every error above was fetched */
+    (void)pool_join(p);         /* map reported every failure */
     pool_free(p);
 
     /* Serially, in this process: the same files, the same function. */
@@ -272,7 +307,8 @@ int main(int argc, char *argv[])
     for (size_t i = 0; i < files.n; i++)
         free(files.paths[i]);
     free(files.paths);
-    free(h);
+    free(jobs);
+    free(answers);
     free(got);
     free(failed);
     /* Like cksum: status 1 if a file (or a folder) could not be read. */

@@ -1,7 +1,8 @@
 """pool_files.py - a real workload: checksum every file under a folder.
 
-The C twin is pool_files.c (same options, same lines). The checksum is
-POSIX cksum's CRC, written out in Python (zlib.crc32 is a different CRC),
+The C twin is pool_files.c (same options, same lines). Pool.map runs the
+checksum over the paths, in chunks; a failure comes back as a value. The
+checksum is POSIX cksum's CRC, written out in Python (zlib.crc32 is a different CRC),
 so the system's cksum can check the answers. Pure Python computes it byte
 by byte, far slower than C: try it on a small folder.
 Usage: python3 pool_files.py [-d DIR] [-n WORKERS]
@@ -62,6 +63,17 @@ def cksum_file(path):
     return crc ^ 0xFFFFFFFF, size
 
 
+def cksum_entry(path):
+    """The task map runs: (crc, size, None), or (None, None, the error).
+    An error returned as a value fails only this file; raised, it would
+    fail the whole map() (get() re-raises the first exception)."""
+    try:
+        crc, size = cksum_file(path)
+        return crc, size, None
+    except OSError as err:
+        return None, None, str(err)
+
+
 def walk(top):
     """Every regular file under top, symbolic links not followed; and the
     number of folders that could not be read (os.walk skips them silently
@@ -97,15 +109,16 @@ def main():
     with multiprocessing.Pool(args.workers) as pool:
         n = len(multiprocessing.active_children())
         t0 = time.monotonic()
-        handles = [pool.apply_async(cksum_file, (path,)) for path in paths]
+        # map sends the paths in chunks (about four per worker): most files
+        # are small, and a round trip per file would cost as much as the work.
+        answers = pool.map(cksum_entry, paths)
         got, nbytes, errors = [], 0, 0
-        for path, handle in zip(paths, handles):
-            try:
-                crc, size = handle.get()
+        for path, (crc, size, err) in zip(paths, answers):
+            if err is None:
                 say(f"{crc} {size} {path}")
                 got.append((crc, size))
                 nbytes += size
-            except OSError as err:
+            else:
                 say(f"parent {me:<6}  FAILED: {err}")
                 got.append(None)
                 errors += 1

@@ -65,7 +65,7 @@ static int count_slice(const void *arg, size_t arg_len, void *result, size_t *re
 
 int main(int argc, char *argv[])
 {
-    long workers = 0, limit = 500000, slices = 40, chunksize = 0;
+    long workers = 0, limit = 1000000, slices = 40, chunksize = 0;
     long me = (long)getpid();
     int opt;
 

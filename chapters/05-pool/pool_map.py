@@ -41,7 +41,7 @@ def count_slice(bounds):
 def main():
     parser = argparse.ArgumentParser(description="Pool.map over CPU-bound work")
     parser.add_argument("-n", dest="workers", type=int_in(1, 64), default=None, metavar="WORKERS")
-    parser.add_argument("-m", dest="limit", type=int_in(2, 100000000), default=500000,
+    parser.add_argument("-m", dest="limit", type=int_in(2, 100000000), default=1000000,
                         metavar="LIMIT")
     parser.add_argument("-s", dest="slices", type=int_in(1, 10000), default=40, metavar="SLICES")
     parser.add_argument("-k", dest="chunksize", type=int_in(1, 10000), default=None,

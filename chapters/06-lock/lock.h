@@ -9,8 +9,8 @@
  * and a file lock.
  *
  * Reused by: chapters 07 and 08 (shared_alloc, shared_mutex_init,
- * check_pthread), chapter 11
- * (which measures what lock_acquire + lock_release cost).
+ * check_pthread, deadline_in), and chapter 11, which measures what
+ * lock_acquire + lock_release cost.
  *
  * SPDX-License-Identifier: MIT
  */

@@ -109,8 +109,11 @@ void shared_mutex_init(pthread_mutex_t *mutex, bool robust)
 struct timespec deadline_in(clockid_t clock, double seconds)
 {
     struct timespec t;
-    time_t whole = (time_t)seconds;
+    time_t whole;
 
+    if (seconds < 0)            /* a time already past: Python treats it as 0 */
+        seconds = 0;
+    whole = (time_t)seconds;
     if (clock_gettime(clock, &t) == -1)
         die("clock_gettime");
     t.tv_sec += whole;

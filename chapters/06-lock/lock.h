@@ -55,7 +55,8 @@ void shared_mutex_init(pthread_mutex_t *mutex, bool robust);
 /* ---- deadlines ------------------------------------------------------------
  * The timed waits of POSIX (sem_timedwait, pthread_mutex_timedlock,
  * pthread_cond_timedwait) take a deadline, a moment on a clock, not a
- * duration. deadline_in(CLOCK_REALTIME, 2.5) is that clock's now + 2.5 s. */
+ * duration. deadline_in(CLOCK_REALTIME, 2.5) is that clock's now + 2.5 s
+ * (a negative duration counts as 0). */
 struct timespec deadline_in(clockid_t clock, double seconds);
 
 /* ---- the Lock -----------------------------------------------------------

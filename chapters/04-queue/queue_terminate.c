@@ -44,6 +44,7 @@ struct attempt {
     int stop[2];        /* parent -> writer: end of file means "stop" */
     int started[2];     /* writer, then reader -> parent: a byte means
                            "the queue is full", then "I am busy" */
+    pid_t main_pid;     /* to notice that main is gone */
 };
 
 static void writer(void *arg)
@@ -98,7 +99,16 @@ static void reader(void *arg)
      * there at each call: so this reader spends nearly all its time inside
      * the queue, copying, as a busy reader does. */
     for (;;) {
-        if (queue_get_many(a->q, buf, cap, msgs, 16, &got, QUEUE_FOREVER) != QUEUE_OK)
+        /* A timeout only to notice a killed main (then the writer stops,
+         * and this reader would wait for ever): see queue_workers. */
+        enum queue_result r = queue_get_many(a->q, buf, cap, msgs, 16, &got, 0.5);
+
+        if (r == QUEUE_EMPTY) {
+            if (getppid() != a->main_pid)
+                _exit(0);
+            continue;
+        }
+        if (r != QUEUE_OK)
             die_child("queue_get_many");
         if (total == 0 && write(a->started[1], "x", 1) == -1)
             die_child("write");
@@ -117,6 +127,7 @@ static int attempt(int n)
     size_t len;
     enum queue_result r;
 
+    a.main_pid = getpid();
     a.q = queue_new(0, 16 * size);
     if (a.q == NULL)
         die("queue_new");

@@ -48,6 +48,7 @@ struct setup {
     int producers;
     int mixed;                  /* -S: sizes up to the largest message */
     int id;                     /* this process's number */
+    pid_t main_pid;             /* main's pid, noted before any fork */
 };
 
 /* CRC-32 as zlib computes it (Python's zlib.crc32): a change of any byte,
@@ -146,7 +147,17 @@ static void consumer(void *arg)
         int p;
         long seq;
 
-        if (queue_get(s->q, buf, max, &len, QUEUE_FOREVER) != QUEUE_OK)
+        /* Block until there is something; wake twice a second only to
+         * check that main still lives: if it was killed, no sentinel will
+         * ever come, and an orphan blocked here would stay for ever. */
+        enum queue_result r = queue_get(s->q, buf, max, &len, 0.5);
+
+        if (r == QUEUE_EMPTY) {
+            if (getppid() != s->main_pid)
+                _exit(0);               /* main is gone: leave quietly */
+            continue;
+        }
+        if (r != QUEUE_OK)
             die_child("queue_get");
         if (len == 0)
             break;                      /* the sentinel: no more work */
@@ -195,6 +206,7 @@ int main(int argc, char *argv[])
     }
     no_operands(argc, argv);
 
+    s.main_pid = getpid();
     s.q = queue_new(0, (size_t)bytes);
     s.results = queue_new(0, 0);
     if (s.q == NULL || s.results == NULL)

@@ -4,6 +4,7 @@ Every twin pauses through pace(), scaled by WORKBOOK_PACE exactly as the C
 programs do (default 1; 0 means no pauses; 0.1 is ten times faster), and
 parses its arguments with parse_args(), which refuses a bad WORKBOOK_PACE
 the way argparse refuses a bad option: usage on stderr, exit status 2.
+say() is common/say.c's say(): one line, one write.
 
 SPDX-License-Identifier: MIT
 """
@@ -12,6 +13,16 @@ import os
 import time
 
 PACE_MAX = 100.0
+
+
+def say(text):
+    """Write one line with one os.write(), as say() does in C: lines of several
+    processes never tear, and nothing waits in a buffer that a fork would
+    copy. (print() writes the text and the newline separately when Python runs
+    unbuffered, PYTHONUNBUFFERED=1, and then lines of two processes can mix.)
+    Never mix it with print() to stdout in one program: print()'s buffered
+    lines would come out after say()'s, whatever the order of the calls."""
+    os.write(1, (text + "\n").encode())
 
 
 def pace_factor():
@@ -51,3 +62,17 @@ def int_in(low, high):
             raise argparse.ArgumentTypeError(f"must be from {low} to {high}, not {value}")
         return value
     return whole_number
+
+
+def float_in(low, high):
+    """An argparse type: a number from low to high, as arg_double() checks
+    (nan and inf are refused too)."""
+    def number(text):
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"wants a number, not {text!r}") from None
+        if not low <= value <= high:          # also refuses nan
+            raise argparse.ArgumentTypeError(f"must be from {low:g} to {high:g}, not {text}")
+        return value
+    return number

@@ -14,17 +14,10 @@ import sys
 from multiprocessing import Pipe, Process
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "common"))
-from workbook import int_in, parse_args  # noqa: E402
+from workbook import int_in, parse_args, say  # noqa: E402
 
 REQUESTS = ["apple", "banana split", "", "cherry", "a rather longer request, to vary the length"]
 BURST = ["one", "two", "three"]
-
-
-def say(text):
-    """One line, one os.write(): lines of several processes never mix. (print()
-    writes the text and the newline separately when Python runs unbuffered,
-    PYTHONUNBUFFERED=1, and then lines can tear.)"""
-    os.write(1, (text + "\n").encode())
 
 
 def child(conn, n, raw):

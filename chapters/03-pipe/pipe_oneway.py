@@ -16,25 +16,7 @@ import sys
 from multiprocessing import Pipe, Process
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "common"))
-from workbook import int_in, pace, parse_args  # noqa: E402
-
-
-def say(text):
-    """One line, one os.write(): lines of several processes never mix. (print()
-    writes the text and the newline separately when Python runs unbuffered,
-    PYTHONUNBUFFERED=1, and then lines can tear.)"""
-    os.write(1, (text + "\n").encode())
-
-
-def seconds(text):
-    """An argparse type: a number of seconds from 0.01 to 60, as arg_double checks."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"wants a number, not {text!r}") from None
-    if not 0.01 <= value <= 60:         # also refuses nan
-        raise argparse.ArgumentTypeError(f"must be from 0.01 to 60, not {text}")
-    return value
+from workbook import float_in, int_in, pace, parse_args, say  # noqa: E402
 
 
 def reader(r, w, timeout, forget):
@@ -66,7 +48,7 @@ def main():
     parser = argparse.ArgumentParser(description="a one-way Pipe and end of file")
     parser.add_argument("-n", dest="messages", type=int_in(0, 1000), default=3, metavar="MESSAGES")
     parser.add_argument("-f", dest="forget", choices=["none", "parent", "child"], default="none")
-    parser.add_argument("-t", dest="timeout", type=seconds, default=2.0, metavar="SECONDS")
+    parser.add_argument("-t", dest="timeout", type=float_in(0.01, 60), default=2.0, metavar="SECONDS")
     args = parse_args(parser)
     me = os.getpid()
 

@@ -15,14 +15,7 @@ import sys
 from multiprocessing import Process, Queue
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "common"))
-from workbook import int_in, pace, parse_args  # noqa: E402
-
-
-def say(text):
-    """One line, one os.write(): lines of several processes never mix. (print()
-    writes the text and the newline separately when Python runs unbuffered,
-    PYTHONUNBUFFERED=1, and then lines can tear.)"""
-    os.write(1, (text + "\n").encode())
+from workbook import int_in, pace, parse_args, say  # noqa: E402
 
 
 def report(q, when):

@@ -21,14 +21,9 @@ import sys
 from multiprocessing import Event, Process, Queue
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "common"))
-from workbook import int_in, parse_args  # noqa: E402
+from workbook import int_in, parse_args, say  # noqa: E402
 
 ATOMIC = 2048       # pickled and framed, still below PIPE_BUF (4096)
-
-
-def say(text):
-    """One line, one os.write(): lines of several processes never mix."""
-    os.write(1, (text + "\n").encode())
 
 
 def writer(q, stop, full, size):

@@ -14,25 +14,7 @@ import time
 from multiprocessing import Process, Queue
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "common"))
-from workbook import int_in, parse_args  # noqa: E402
-
-
-def say(text):
-    """One line, one os.write(): lines of several processes never mix. (print()
-    writes the text and the newline separately when Python runs unbuffered,
-    PYTHONUNBUFFERED=1, and then lines can tear.)"""
-    os.write(1, (text + "\n").encode())
-
-
-def seconds(text):
-    """An argparse type: seconds from 0.01 to 60, as arg_double checks."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"wants a number, not {text!r}") from None
-    if not 0.01 <= value <= 60:         # also refuses nan
-        raise argparse.ArgumentTypeError(f"must be from 0.01 to 60, not {text}")
-    return value
+from workbook import float_in, int_in, parse_args, say  # noqa: E402
 
 
 def producer(q, maxsize, timeout):
@@ -51,7 +33,7 @@ def producer(q, maxsize, timeout):
 def main():
     parser = argparse.ArgumentParser(description="a bounded Queue with timeouts")
     parser.add_argument("-m", dest="maxsize", type=int_in(1, 1000), default=3, metavar="MAXSIZE")
-    parser.add_argument("-t", dest="timeout", type=seconds, default=1.0, metavar="SECONDS")
+    parser.add_argument("-t", dest="timeout", type=float_in(0.01, 60), default=1.0, metavar="SECONDS")
     args = parse_args(parser)
     me, t = os.getpid(), args.timeout
 

@@ -17,19 +17,12 @@ import zlib
 from multiprocessing import Process, Queue
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "common"))
-from workbook import int_in, pace, parse_args  # noqa: E402
+from workbook import int_in, pace, parse_args, say  # noqa: E402
 
 MAX_PROCS = 16
 HEADER = 4
 PATTERN = bytes(range(256)) * 2
 M32 = 0xFFFFFFFF
-
-
-def say(text):
-    """One line, one os.write(): lines of several processes never mix. (print()
-    writes the text and the newline separately when Python runs unbuffered,
-    PYTHONUNBUFFERED=1, and then lines can tear.)"""
-    os.write(1, (text + "\n").encode())
 
 
 def size_of(p, seq, largest, head):

@@ -14,13 +14,9 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "common"))
-from workbook import int_in, pace, pace_factor, parse_args  # noqa: E402
+from workbook import int_in, pace, pace_factor, parse_args, say  # noqa: E402
 
 SECONDS = 0.5
-
-
-def say(line):
-    print(line, flush=True)
 
 
 def task(index, kind):

@@ -11,13 +11,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "common"))
-from workbook import int_in, pace, parse_args  # noqa: E402
-
-
-def say(line):
-    # flush=True: the line leaves in one write, and nothing waits in a
-    # buffer that a fork would copy.
-    print(line, flush=True)
+from workbook import int_in, pace, parse_args, say  # noqa: E402
 
 
 def task(index, given, seconds):

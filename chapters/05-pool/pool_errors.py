@@ -19,14 +19,10 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "common"))
-from workbook import int_in, parse_args  # noqa: E402
+from workbook import int_in, parse_args, say  # noqa: E402
 
 TASKS = 8
 GIVE_UP = 3.0       # seconds: a lost task never answers, however long we wait
-
-
-def say(line):
-    print(line, flush=True)
 
 
 def task(i):

@@ -16,11 +16,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "common"))
-from workbook import int_in, parse_args  # noqa: E402
-
-
-def say(line):
-    print(line, flush=True)
+from workbook import int_in, parse_args, say  # noqa: E402
 
 
 def make_table():

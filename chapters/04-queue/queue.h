@@ -16,7 +16,8 @@
  *    address space).
  *  - Producers take the put lock, consumers the get lock (a process-shared,
  *    robust pthread mutex each), so a producer and a consumer never wait
- *    for each other; they meet only through two counters in shared memory.
+ *    for each other; they meet only through four counters in shared memory (each side's
+ *    position and count).
  *    (Python's Queue also has one lock per side.)
  *  - A process that must wait (nothing to get, no room to put) sleeps on a
  *    POSIX semaphore, its side's bell; the other side rings the bell only

@@ -153,8 +153,9 @@ void lock_acquire(struct lock *lock)
 bool lock_acquire_timeout(struct lock *lock, double seconds)
 {
     /* sem_timedwait measures its deadline on CLOCK_REALTIME, so setting
-     * the clock moves it. (POSIX has no monotonic sem_timedwait; glibc's
-     * sem_clockwait is an extension.) */
+     * the clock moves it. (POSIX.1-2008 has no monotonic sem_timedwait:
+     * sem_clockwait, which takes CLOCK_MONOTONIC, came with POSIX.1-2024,
+     * and glibc has it since 2.30.) */
     struct timespec deadline = deadline_in(CLOCK_REALTIME, seconds);
 
     while (sem_timedwait(&lock->sem, &deadline) == -1) {

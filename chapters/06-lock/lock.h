@@ -1,9 +1,10 @@
 /* lock.h - a Lock that several processes share, and the shared memory it
  * lives in (chapter 06).
  *
- * Python's multiprocessing.Lock is a POSIX semaphore whose value is 1 or 0.
- * This one is too: an unnamed semaphore (sem_init with pshared = 1) in a
- * page that every process using it maps with MAP_SHARED. A process that
+ * Python's multiprocessing.Lock is a named POSIX semaphore (sem_open, its
+ * name unlinked at once under fork) whose value is 1 or 0. This one is the
+ * same counter, unnamed: sem_init with pshared = 1, in a page that every
+ * process using it maps with MAP_SHARED. A process that
  * inherits the page through fork() sees the same semaphore, so the same
  * lock. The chapter's README compares it with a process-shared pthread mutex
  * and a file lock.

@@ -93,6 +93,10 @@ interrupted_checks() {
     done
     pid=$(sed -n 's/^main *(\([0-9]*\)): named semaphore .*/\1/p' "$out")
     [ -n "$pid" ] || flunk "no creation line"
+    # The workers alive now, those still blocked in sem_wait included: they
+    # have printed nothing, and are the likeliest to be left behind.
+    local kids
+    kids=$(pgrep -P "$pid" || true)
     kill "-$sig" "$pid"
     job_status=0
     wait "$job" || job_status=$?
@@ -104,11 +108,12 @@ interrupted_checks() {
     assert_line_re "^main +\\($pid\\): stopped by SIG$sig: workers ended, semaphore unlinked$"
     refute_line_re '^main +\([0-9]+\): most workers inside'
     [ -z "$stderr" ] || flunk "nothing expected on stderr"
-    # Every worker that spoke is gone: the program reaped them all.
+    # Every worker, whether it spoke or not, is gone: the program reaped them.
     local w
-    for w in $(sed -n 's/^Process-[0-9]* *(\([0-9]*\)).*/\1/p' "$out" | sort -u); do
+    for w in $kids $(sed -n 's/^Process-[0-9]* *(\([0-9]*\)).*/\1/p' "$out" | sort -u); do
         ! kill -0 "$w" 2>/dev/null || flunk "worker $w is still running"
     done
+    [ -n "$kids" ] || flunk "no worker was alive when the signal was sent"
     [ -d /dev/shm ] || skip "no /dev/shm here: where a named semaphore lives is not checked"
     [ ! -e "$(shm_path_of "$pid")" ] || flunk "$(shm_path_of "$pid") is left behind"
 }

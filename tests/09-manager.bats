@@ -6,7 +6,8 @@ load test_helper
 # ---- manager_demo ----------------------------------------------------------
 manager_demo_checks() {
     local workers=${2:-10}
-    run_impl "$1" 09-manager manager_demo -n "$workers"
+    local impl=$1
+    run_impl "$impl" 09-manager manager_demo -n "$workers"
     assert_success
     assert_count $((workers + 6)) '.'
     local main address
@@ -33,7 +34,13 @@ manager_demo_checks() {
         = "$(printf '%s\n' "${pids[@]}" | sort -n | tr '\n' ' ')" ] \
         || flunk "l ends with the $workers workers' pids, each once"
     assert_count 1 "^main +\($main\): plain = \[\] \(each worker appended to its own copy\)$"
-    assert_count 1 "^main +\($main\): manager stopped \(exitcode 0\)$"
+    if [ "$impl" = py ]; then
+        # Python's shutdown waits 1 s for the server, then terminates it: a
+        # margin of 1 s, so on a loaded machine -15 is a clean stop too.
+        assert_count 1 "^main +\($main\): manager stopped \(exitcode (0|-15)\)$"
+    else
+        assert_count 1 "^main +\($main\): manager stopped \(exitcode 0\)$"
+    fi
     [[ ${lines[-1]} =~ ^main\ +\($main\):\ check:\ .*:\ OK$ ]] || flunk "the self-check passes, last"
 
     # Joined before they are read: every worker's line comes before d's.

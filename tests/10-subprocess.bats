@@ -321,10 +321,12 @@ subprocess_communicate_files() {
 # reading, and both sides block. The watchdog reports it, kills, reaps.
 subprocess_communicate_deadlock() {
     local impl=$1
-    run_impl "$impl" $CH subprocess_communicate -m naive
+    # The watchdog's 3 s: cat, slowed down by a loaded machine, still has
+    # time to fill its stdout pipe before anything is called a deadlock.
+    run_impl "$impl" $CH subprocess_communicate -m naive -w 3
     assert_status 1
     [ "${lines[0]}" = "Feeding 1048576 bytes to ['cat'] first, then reading its output (naive)" ] || flunk "header"
-    assert_line_re "^Stuck for 1 s after sending [0-9]+ of 1048576 bytes: we are blocked writing the command's stdin, and it is not reading\.$"
+    assert_line_re "^Stuck for 3 s after sending [0-9]+ of 1048576 bytes: we are blocked writing the command's stdin, and it is not reading\.$"
     assert_line_re '^Deadlocked: the command is blocked writing its stdout, which we will not read until all is written\.$'
     assert_before '^Deadlocked' '^Killed the command with SIGTERM and reaped it\.$'
     [ "${lines[-1]}" = "Exit code: -15 (SIGTERM)" ] || flunk "killed by SIGTERM, reaped"
@@ -405,7 +407,9 @@ subprocess_communicate_bad_usage() {
 # Killed, reported, reaped: the pid it names is gone when it returns.
 subprocess_timeout_default() {
     local impl=$1 pid
-    run_impl "$impl" $CH subprocess_timeout
+    # -g 5: a grace of 5 s for sleep to die of SIGTERM, so that no SIGKILL
+    # is ever needed, however loaded the machine (the default grace is 1 s).
+    run_impl "$impl" $CH subprocess_timeout -g 5
     assert_status 1                     # it had to be killed
     [ "${lines[0]}" = "Running ['sleep', '3'] with a timeout of 1 seconds" ] || flunk "header"
     pid=$(capture '^Started pid ([0-9]+), the leader of its own process group$')

@@ -15,7 +15,7 @@ import sys
 from multiprocessing import Process, Semaphore, Value
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "common"))
-from workbook import int_in, pace, parse_args  # noqa: E402
+from workbook import int_in, pace, parse_args, say  # noqa: E402
 
 
 def worker(n, sem, inside, most):
@@ -24,11 +24,11 @@ def worker(n, sem, inside, most):
         with inside.get_lock():         # the self-check's own small lock
             inside.value += 1
             most.value = max(most.value, inside.value)
-        print(f"{me}: acquire", flush=True)
+        say(f"{me}: acquire")
         pace(0.5 * n)                   # the work; the tutorial sleeps n * 2 s
         with inside.get_lock():
             inside.value -= 1
-        print(f"{me}: release", flush=True)
+        say(f"{me}: release")
 
 
 def main():
@@ -40,8 +40,8 @@ def main():
 
     sem = Semaphore(args.slots)
     inside, most = Value("i", 0), Value("i", 0)
-    print(f"{me}: semaphore created with value {args.slots} "
-          "(a named one; under fork Python has already unlinked its name)", flush=True)
+    say(f"{me}: semaphore created with value {args.slots} "
+        "(a named one; under fork Python has already unlinked its name)")
     workers = [Process(target=worker, args=(n, sem, inside, most))
                for n in range(1, args.workers + 1)]
     for w in workers:
@@ -52,8 +52,7 @@ def main():
         failed += w.exitcode != 0
     if failed:
         sys.exit(f"semaphore_demo.py: {failed} workers failed")
-    print(f"{me}: most workers inside at once: {most.value} (the limit is {args.slots})",
-          flush=True)
+    say(f"{me}: most workers inside at once: {most.value} (the limit is {args.slots})")
     if most.value > args.slots:
         sys.exit("semaphore_demo.py: more workers inside than the semaphore allows")
 

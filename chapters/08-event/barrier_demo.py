@@ -12,16 +12,16 @@ import sys
 from multiprocessing import Barrier, Process
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "common"))
-from workbook import int_in, pace, parse_args  # noqa: E402
+from workbook import int_in, pace, parse_args, say  # noqa: E402
 
 
 def worker(barrier, n, rounds):
     me = f"{'worker ' + str(n):10} ({os.getpid()})"
     for r in range(1, rounds + 1):
         pace(0.3 * n)                   # the work: longer for higher n
-        print(f"{me}: round {r}: arrived", flush=True)      # before waiting
+        say(f"{me}: round {r}: arrived")      # before waiting
         chosen = barrier.wait() == 0
-        print(f"{me}: round {r}: passed{' (chosen)' if chosen else ''}", flush=True)
+        say(f"{me}: round {r}: passed{' (chosen)' if chosen else ''}")
 
 
 def main():
@@ -32,8 +32,8 @@ def main():
     me = f"{'main':10} ({os.getpid()})"
 
     barrier = Barrier(args.workers)
-    print(f"{me}: {args.workers} workers, {args.rounds} rounds; "
-          "none passes a round until all have arrived", flush=True)
+    say(f"{me}: {args.workers} workers, {args.rounds} rounds; "
+        "none passes a round until all have arrived")
     workers = [Process(target=worker, args=(barrier, n, args.rounds))
                for n in range(1, args.workers + 1)]
     for w in workers:
@@ -42,7 +42,7 @@ def main():
         w.join()
         if w.exitcode != 0:
             sys.exit(f"barrier_demo.py: worker {w.pid} failed")
-    print(f"{me}: all {args.workers} workers finished {args.rounds} rounds", flush=True)
+    say(f"{me}: all {args.workers} workers finished {args.rounds} rounds")
 
 
 if __name__ == "__main__":

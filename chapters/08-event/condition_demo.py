@@ -14,7 +14,7 @@ import sys
 from multiprocessing import Condition, Lock, Process, RawArray, RawValue
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "common"))
-from workbook import int_in, pace, parse_args  # noqa: E402
+from workbook import int_in, pace, parse_args, say  # noqa: E402
 
 
 class Buffer:
@@ -38,15 +38,15 @@ def producer(buf, items):
             # A while, not an if: wait() gives the lock up while it sleeps
             # and takes it back before it returns; test again with it held.
             while buf.count.value == buf.slots:
-                print(f"{me}: the buffer is full: waiting", flush=True)
+                say(f"{me}: the buffer is full: waiting")
                 buf.not_full.wait()
             buf.items[(buf.first.value + buf.count.value) % buf.slots] = item
             buf.count.value += 1
-            print(f"{me}: produced item {item} ({buf.count.value} in the buffer)", flush=True)
+            say(f"{me}: produced item {item} ({buf.count.value} in the buffer)")
             buf.not_empty.notify()              # one new item: wake one consumer
     with buf.lock:
         buf.done.value = True
-        print(f"{me}: no more items", flush=True)
+        say(f"{me}: no more items")
         buf.not_empty.notify_all()              # every consumer must hear this
 
 
@@ -58,15 +58,15 @@ def consumer(buf, n):
             while buf.count.value == 0 and not buf.done.value:
                 buf.not_empty.wait()
             if buf.count.value == 0:            # empty, and nothing more will come
-                print(f"{me}: the buffer is empty and the producer is done: "
-                      f"leaving, after {took} items", flush=True)
+                say(f"{me}: the buffer is empty and the producer is done: "
+                    f"leaving, after {took} items")
                 return
             item = buf.items[buf.first.value]
             buf.first.value = (buf.first.value + 1) % buf.slots
             buf.count.value -= 1
             buf.consumed.value += 1
             took += 1
-            print(f"{me}: consumed item {item} ({buf.count.value} in the buffer)", flush=True)
+            say(f"{me}: consumed item {item} ({buf.count.value} in the buffer)")
             buf.not_full.notify()
         pace(1.0)                               # using the item, without the lock
 
@@ -81,8 +81,8 @@ def main():
 
     buf = Buffer(args.slots)
     plural = "" if args.consumers == 1 else "s"
-    print(f"{me}: 1 producer makes {args.items} items for {args.consumers} consumer{plural}, "
-          f"through {args.slots} slots", flush=True)
+    say(f"{me}: 1 producer makes {args.items} items for {args.consumers} consumer{plural}, "
+        f"through {args.slots} slots")
     procs = [Process(target=producer, args=(buf, args.items))]
     procs += [Process(target=consumer, args=(buf, n)) for n in range(1, args.consumers + 1)]
     for p in procs:
@@ -91,7 +91,7 @@ def main():
         p.join()
         if p.exitcode != 0:
             sys.exit(f"condition_demo.py: process {p.pid} failed")
-    print(f"{me}: {buf.consumed.value} items consumed (expected {args.items})", flush=True)
+    say(f"{me}: {buf.consumed.value} items consumed (expected {args.items})")
     if buf.consumed.value != args.items:
         sys.exit("condition_demo.py: items were lost or taken twice")
 

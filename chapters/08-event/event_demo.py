@@ -14,34 +14,34 @@ import sys
 from multiprocessing import Event, Process
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "common"))
-from workbook import int_in, pace, pace_factor, parse_args  # noqa: E402
+from workbook import int_in, pace, pace_factor, parse_args, say  # noqa: E402
 
 TIMEOUT = 2.0       # seconds (times WORKBOOK_PACE), as in the tutorial
 
 
 def wait_for_event(e):
     me = f"{'block':10} ({os.getpid()})"
-    print(f"{me}: wait_for_event: starting", flush=True)
+    say(f"{me}: wait_for_event: starting")
     e.wait()
-    print(f"{me}: wait_for_event: e.is_set() -> {e.is_set()}", flush=True)
+    say(f"{me}: wait_for_event: e.is_set() -> {e.is_set()}")
 
 
 def wait_for_event_timeout(e, gave_up):
     me = f"{'non-block':10} ({os.getpid()})"
     timeout = TIMEOUT * pace_factor()
-    print(f"{me}: wait_for_event_timeout: starting, timeout {timeout:g} s", flush=True)
+    say(f"{me}: wait_for_event_timeout: starting, timeout {timeout:g} s")
     was_set = e.wait(timeout)           # the flag, whether set or timed out
-    print(f"{me}: wait_for_event_timeout: e.wait({timeout:g}) -> {was_set}, "
-          f"e.is_set() -> {e.is_set()}", flush=True)
+    say(f"{me}: wait_for_event_timeout: e.wait({timeout:g}) -> {was_set}, "
+        f"e.is_set() -> {e.is_set()}")
     gave_up.set()                       # after the line above: the setter may go on
 
 
 def setter(e, gave_up):
     me = f"{'setter':10} ({os.getpid()})"
     gave_up.wait()
-    print(f"{me}: the timed waiter has given up; e.is_set() -> {e.is_set()}", flush=True)
+    say(f"{me}: the timed waiter has given up; e.is_set() -> {e.is_set()}")
     pace(1.0)                           # the blocked waiters are still waiting
-    print(f"{me}: setting the event", flush=True)      # before: a woken waiter prints at once
+    say(f"{me}: setting the event")      # before: a woken waiter prints at once
     e.set()
 
 
@@ -53,8 +53,7 @@ def main():
 
     e, gave_up = Event(), Event()
     plural = "" if args.waiters == 1 else "s"
-    print(f"{me}: starting {args.waiters} blocked waiter{plural}, 1 timed waiter and 1 setter",
-          flush=True)
+    say(f"{me}: starting {args.waiters} blocked waiter{plural}, 1 timed waiter and 1 setter")
     # In this order, so that whatever was started still ends if main dies
     # half-way: the timed waiter needs nobody, the setter only the timed
     # waiter, a blocked waiter only the setter.
@@ -68,8 +67,7 @@ def main():
         if p.exitcode != 0:
             sys.exit(f"event_demo.py: process {p.pid} failed")
     e.clear()
-    print(f"{me}: every process has ended; after e.clear(), e.is_set() -> {e.is_set()}",
-          flush=True)
+    say(f"{me}: every process has ended; after e.clear(), e.is_set() -> {e.is_set()}")
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ import multiprocessing
 from multiprocessing.managers import SyncManager
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "common"))
-from workbook import parse_args  # noqa: E402
+from workbook import parse_args, say  # noqa: E402
 
 # The fork start method: each client below is a child that inherits the
 # manager's address and authkey, as the C children inherit the address.
@@ -32,8 +32,8 @@ def same_user(address, authkey):
     m.connect()
     d = m.dict()
     d['who'] = 'same user'
-    print(f"same    ({os.getpid()}): uid {os.geteuid()}: connected and served: "
-          f"d['who'] = {d['who']!r}", flush=True)
+    say(f"same    ({os.getpid()}): uid {os.geteuid()}: connected and served: "
+        f"d['who'] = {d['who']!r}")
 
 
 def other_user(address, authkey, uid, gid, door_open):
@@ -48,22 +48,22 @@ def other_user(address, authkey, uid, gid, door_open):
     except PermissionError as err:
         if door_open:
             # Our directory is open, so one above it (TMPDIR) is closed.
-            print(f"other   ({me}): uid {os.geteuid()}: connect: EACCES ({err.strerror}): "
-                  f"a directory above the manager's keeps it out too; "
-                  f"the server's own check cannot be shown here", flush=True)
+            say(f"other   ({me}): uid {os.geteuid()}: connect: EACCES ({err.strerror}): "
+                f"a directory above the manager's keeps it out too; "
+                f"the server's own check cannot be shown here")
             os._exit(0)
-        print(f"other   ({me}): uid {os.geteuid()}: connect: EACCES ({err.strerror}): "
-              f"the directory keeps it out", flush=True)
+        say(f"other   ({me}): uid {os.geteuid()}: connect: EACCES ({err.strerror}): "
+            f"the directory keeps it out")
         os._exit(0)
     d = m.dict()
     d['who'] = 'another user'
-    print(f"other   ({me}): uid {os.geteuid()}: with the authkey: connected and SERVED: "
-          f"Python checks the key, not the user", flush=True)
+    say(f"other   ({me}): uid {os.geteuid()}: with the authkey: connected and SERVED: "
+        f"Python checks the key, not the user")
     try:
         SyncManager(address=address, authkey=b"not the key").connect()
     except multiprocessing.AuthenticationError as err:
-        print(f"other   ({me}): uid {os.geteuid()}: with a wrong authkey: refused: "
-              f"AuthenticationError: {err}", flush=True)
+        say(f"other   ({me}): uid {os.geteuid()}: with a wrong authkey: refused: "
+            f"AuthenticationError: {err}")
         os._exit(0 if door_open else 3)
     os._exit(3)
 
@@ -94,34 +94,34 @@ def main():
         authkey = bytes(multiprocessing.current_process().authkey)
         directory = os.path.dirname(address)
         # manager._process is not public API: read here only for its pid.
-        print(f"auth    ({me}): manager server {manager._process.pid} at {address}", flush=True)
+        say(f"auth    ({me}): manager server {manager._process.pid} at {address}")
         st = os.stat(directory)
         mode = stat.S_IMODE(st.st_mode)
-        print(f"auth    ({me}): its directory: mode {mode:04o}, owner uid {st.st_uid}: "
-              f"only that user may enter", flush=True)
+        say(f"auth    ({me}): its directory: mode {mode:04o}, owner uid {st.st_uid}: "
+            f"only that user may enter")
         ok = ok and mode == 0o700
         ok = ok and run(same_user, address, authkey) == 0
         if not may_drop:
-            print(f"other   : uid {pw.pw_uid} ({args.user}): not tried: "
-                  f"only root can act as another user", flush=True)
+            say(f"other   : uid {pw.pw_uid} ({args.user}): not tried: "
+                f"only root can act as another user")
         else:
             ok = ok and run(other_user, address, authkey, pw.pw_uid, pw.pw_gid, False) == 0
             sock_mode = stat.S_IMODE(os.stat(address).st_mode)
-            print(f"auth    ({me}): opening the directory (0711) and the socket (0666), "
-                  f"for this demonstration only", flush=True)
+            say(f"auth    ({me}): opening the directory (0711) and the socket (0666), "
+                f"for this demonstration only")
             os.chmod(directory, 0o711)
             os.chmod(address, 0o666)
             code = run(other_user, address, authkey, pw.pw_uid, pw.pw_gid, True)
             os.chmod(directory, 0o700)
             os.chmod(address, sock_mode)
-            print(f"auth    ({me}): directory back to 0700", flush=True)
+            say(f"auth    ({me}): directory back to 0700")
             ok = ok and code == 0
-        print(f"auth    ({me}): the server learns who connects with: "
-              f"nothing (an HMAC challenge with the authkey)", flush=True)
+        say(f"auth    ({me}): the server learns who connects with: "
+            f"nothing (an HMAC challenge with the authkey)")
     tried = "another user was kept out by the directory; with it open, the key decides" \
         if may_drop else "another user not tried (not root)"
-    print(f"auth    ({me}): check: the same user was served; {tried}: "
-          f"{'OK' if ok else 'FAILED'}", flush=True)
+    say(f"auth    ({me}): check: the same user was served; {tried}: "
+        f"{'OK' if ok else 'FAILED'}")
     sys.exit(0 if ok else 1)
 
 

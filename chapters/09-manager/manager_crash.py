@@ -17,7 +17,7 @@ import sys
 import multiprocessing
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "common"))
-from workbook import pace, parse_args  # noqa: E402
+from workbook import pace, parse_args, say  # noqa: E402
 
 # The fork start method, whatever this Python's default: the server must
 # inherit the witness pipe, as the C server does.
@@ -30,14 +30,13 @@ def owner(witness, how):
     manager = ctx.Manager()
     # manager._process is not public API: read here only for its pid.
     server = manager._process.pid
-    print(f"owner   ({me}): manager server {server} at {manager.address}", flush=True)
+    say(f"owner   ({me}): manager server {server} at {manager.address}")
     d = manager.dict()
     d['alive'] = 1
-    print(f"owner   ({me}): d['alive'] = 1 is stored in the server", flush=True)
+    say(f"owner   ({me}): d['alive'] = 1 is stored in the server")
     os.write(witness, f"{server} {manager.address}\n".encode())
     # Keep the witness open: it closes when we die.
-    print(f"owner   ({me}): ending by {SAID[how]}, without shutting the manager down",
-          flush=True)
+    say(f"owner   ({me}): ending by {SAID[how]}, without shutting the manager down")
     pace(0.5)
     if how == "term":
         os.kill(me, signal.SIGTERM)     # no handler: the process ends here
@@ -73,7 +72,7 @@ def main():
     p = ctx.Process(target=owner, args=(w, args.how))
     p.start()
     os.close(w)                         # or we would wait for our own write end
-    print(f"main    ({me}): started owner {p.pid}", flush=True)
+    say(f"main    ({me}): started owner {p.pid}")
     news = b""
     while not news.endswith(b"\n"):
         chunk = os.read(r, 4096)
@@ -83,37 +82,35 @@ def main():
     server_text, address = news.decode().split(" ", 1)
     server, address = int(server_text), address.strip()
     p.join()
-    print(f"main    ({me}): owner {p.pid} ended (exitcode {p.exitcode})", flush=True)
+    say(f"main    ({me}): owner {p.pid} ended (exitcode {p.exitcode})")
 
     ok = True
     if alive(server):
         # Python's server cannot tell that its owner has gone.
         there = "still there" if os.path.exists(address) else "gone"
-        print(f"main    ({me}): server {server} is still running, orphaned; "
-              f"its socket is {there}", flush=True)
+        say(f"main    ({me}): server {server} is still running, orphaned; "
+            f"its socket is {there}")
         ok = False
         os.kill(server, signal.SIGTERM)
         read_until_eof(r)               # the server held the witness too
-        print(f"main    ({me}): stopped server {server} with SIGTERM ourselves", flush=True)
+        say(f"main    ({me}): stopped server {server} with SIGTERM ourselves")
     else:
         read_until_eof(r)
-        print(f"main    ({me}): every holder of the witness pipe has ended: server {server} too",
-              flush=True)
+        say(f"main    ({me}): every holder of the witness pipe has ended: server {server} too")
     os.close(r)
     directory = os.path.dirname(address)
     for path in (address, directory):
         state = "removed" if not os.path.exists(path) else "STILL THERE"
-        print(f"main    ({me}): {path}: {state}", flush=True)
+        say(f"main    ({me}): {path}: {state}")
         ok = ok and state == "removed"
     if os.path.exists(directory):
         shutil.rmtree(directory)
-        print(f"main    ({me}): removed {directory} by hand", flush=True)
+        say(f"main    ({me}): removed {directory} by hand")
     if ok:
-        print(f"main    ({me}): check: the server did not outlive its owner and left nothing: OK",
-              flush=True)
+        say(f"main    ({me}): check: the server did not outlive its owner and left nothing: OK")
     else:
-        print(f"main    ({me}): check: the server outlived its owner (Python's manager has "
-              f"no lifeline); cleaned up by hand", flush=True)
+        say(f"main    ({me}): check: the server outlived its owner (Python's manager has "
+            f"no lifeline); cleaned up by hand")
 
 
 if __name__ == "__main__":

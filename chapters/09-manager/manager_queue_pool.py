@@ -10,7 +10,7 @@ import sys
 from multiprocessing import Manager, Pool
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "common"))
-from workbook import int_in, pace, parse_args  # noqa: E402
+from workbook import int_in, pace, parse_args, say  # noqa: E402
 
 READER_PATIENCE = 30.0      # seconds the reader waits for one item
 
@@ -31,9 +31,9 @@ def writer(q, items):
     for n in range(1, items + 1):
         pace(0.2)
         q.put(n)
-        print(f"writer ({os.getpid()}): put {n}", flush=True)
+        say(f"writer ({os.getpid()}): put {n}")
     q.put(None)
-    print(f"writer ({os.getpid()}): put None: no more items", flush=True)
+    say(f"writer ({os.getpid()}): put None: no more items")
     return items
 
 
@@ -45,9 +45,9 @@ def reader(q):
         item = q.get(timeout=READER_PATIENCE)
         if item is None:
             break
-        print(f"reader ({os.getpid()}): got {item}", flush=True)
+        say(f"reader ({os.getpid()}): got {item}")
         got.append(item)
-    print(f"reader ({os.getpid()}): got None: {len(got)} items", flush=True)
+    say(f"reader ({os.getpid()}): got None: {len(got)} items")
     return got
 
 
@@ -64,31 +64,31 @@ def main():
     with Manager() as manager:
         q = manager.Queue()
         # manager._process is not public API: read here only to print the pid.
-        print(f"main   ({me}): manager server {manager._process.pid} at {manager.address}, "
-              f"queue id {q._token.id}", flush=True)
+        say(f"main   ({me}): manager server {manager._process.pid} at {manager.address}, "
+            f"queue id {q._token.id}")
         pool = Pool(2)
         pids = [w.pid for w in pool._pool]      # not public API either: for the print
-        print(f"main   ({me}): Pool(2) started: workers {pids[0]} and {pids[1]}", flush=True)
+        say(f"main   ({me}): Pool(2) started: workers {pids[0]} and {pids[1]}")
         # The reader first: it waits on the server while the writer puts.
         r = pool.apply_async(reader, (q,))
         w = pool.apply_async(writer, (q, args.items))
         pool.close()
         try:
             written = w.get()
-            print(f"main   ({me}): the writer put {written} items", flush=True)
+            say(f"main   ({me}): the writer put {written} items")
         except Exception as err:          # the task's own error, re-raised here
-            print(f"main   ({me}): the writer failed: {err!r}", flush=True)
+            say(f"main   ({me}): the writer failed: {err!r}")
             ok, written = False, -1
         try:
             got = r.get()
-            print(f"main   ({me}): the reader got {shown(got)}", flush=True)
+            say(f"main   ({me}): the reader got {shown(got)}")
             ok = ok and got == list(range(1, written + 1))
         except Exception as err:
-            print(f"main   ({me}): the reader failed: {err!r}", flush=True)
+            say(f"main   ({me}): the reader failed: {err!r}")
             ok = False
         pool.join()
-    print(f"main   ({me}): check: the reader got every item the writer put, in order: "
-          f"{'OK' if ok else 'FAILED'}", flush=True)
+    say(f"main   ({me}): check: the reader got every item the writer put, in order: "
+        f"{'OK' if ok else 'FAILED'}")
     sys.exit(0 if ok else 1)
 
 

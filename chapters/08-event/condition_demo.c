@@ -9,8 +9,9 @@
  * items come out in the order they went in, and the buffer never holds
  * more than SLOTS. When all items are made, the producer says so and
  * wakes every consumer (broadcast), and each leaves once the buffer is
- * empty. The producer is quicker than the consumers, so the buffer fills
- * up and the producer has to wait too.
+ * empty. The producer is quicker than the consumers, so the buffer
+ * usually fills up and the producer has to wait too (at the default pace:
+ * likely, not guaranteed).
  *
  * Python:  multiprocessing.Condition(lock), twice on one Lock, with
  *          wait() and notify() (condition_demo.py)

@@ -53,7 +53,7 @@ static mgr_conn *c;
 
 static void owner(int witness, enum ending how)
 {
-    static const char *const said[] = { "exit(0)", "SIGTERM", "SIGKILL" };
+    static const char *const said[] = { "_exit(0)", "SIGTERM", "SIGKILL" };
     struct news news;
     uint32_t d;
 

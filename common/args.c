@@ -27,12 +27,17 @@ static void print_usage(int fd)
 
 void usage_error(const char *fmt, ...)
 {
-    char msg[SAY_MAX / 2];
+    char msg[SAY_MAX];
     va_list ap;
 
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    /* An argument may hold a newline: shown as '?', so that the error
+     * stays on one line. (say_to cuts a line too long, and marks it.) */
+    for (char *c = msg; *c != '\0'; c++)
+        if (*c == '\n' || *c == '\r')
+            *c = '?';
     fflush(stdout);
     /* One line: what is wrong, then how to call the program. */
     say_to(STDERR_FILENO, "%s: %s; usage: %s %s", name, msg, name, usage_text);

@@ -3,6 +3,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,12 +50,16 @@ const char *signal_name(int sig)
 }
 
 /* Format "prog: <message>[: ENAME (text)]" and write it to stderr in one
- * write(2), so that an error line of a child never tears a parent's line. */
-static void report(int err, const char *fmt, va_list ap)
+ * write(2), so that an error line of a child never tears a parent's line.
+ * flush: first send out what stdio holds, so that it comes before the error;
+ * never in a child of fork(), whose stdio buffers are the parent's copies
+ * (flushing them would print the parent's pending lines a second time). */
+static void report(int err, bool flush, const char *fmt, va_list ap)
 {
     char msg[SAY_MAX];
 
-    fflush(stdout);             /* whatever stdio holds goes out first */
+    if (flush)
+        fflush(stdout);
     vsnprintf(msg, sizeof msg, fmt, ap);
     if (err >= 0)
         say_to(STDERR_FILENO, "%s: %s: %s (%s)", prog_name(), msg,
@@ -69,7 +74,7 @@ void die(const char *fmt, ...)
     va_list ap;
 
     va_start(ap, fmt);
-    report(err, fmt, ap);
+    report(err, true, fmt, ap);
     va_end(ap);
     exit(EXIT_FAILURE);
 }
@@ -80,7 +85,7 @@ void die_child(const char *fmt, ...)
     va_list ap;
 
     va_start(ap, fmt);
-    report(err, fmt, ap);
+    report(err, false, fmt, ap);
     va_end(ap);
     _exit(EXIT_FAILURE);        /* a child: leave the parent's buffers alone */
 }
@@ -90,7 +95,7 @@ void fatal(const char *fmt, ...)
     va_list ap;
 
     va_start(ap, fmt);
-    report(-1, fmt, ap);
+    report(-1, true, fmt, ap);
     va_end(ap);
     exit(EXIT_FAILURE);
 }

@@ -4,14 +4,18 @@
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "common.h"
 
 #define PACE_MAX 100.0
 
-/* WORKBOOK_PACE: unset means 1; otherwise a number from 0 to 100.
- * Returns -1 for anything else, so prog_init() can refuse it. */
+/* WORKBOOK_PACE: unset means 1; otherwise a number from 0 to 100, written
+ * as digits with at most one decimal point ("0", "0.5", "2", ".1"): the
+ * same strings workbook.py accepts (strtod alone would also take " 1",
+ * "0x1p-1" and "1e0", which Python's float() parses differently or not at
+ * all). Returns -1 for anything else, so prog_init() can refuse it. */
 static double parse_pace(void)
 {
     const char *text = getenv("WORKBOOK_PACE");
@@ -20,6 +24,8 @@ static double parse_pace(void)
 
     if (text == NULL)
         return 1.0;
+    if (strspn(text, "0123456789.") != strlen(text) || strchr(text, '.') != strrchr(text, '.'))
+        return -1.0;
     errno = 0;
     value = strtod(text, &end);
     if (end == text || *end != '\0' || errno != 0 || !isfinite(value)

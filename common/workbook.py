@@ -10,9 +10,11 @@ SPDX-License-Identifier: MIT
 """
 import argparse
 import os
+import re
 import time
 
 PACE_MAX = 100.0
+SAY_MAX = 512                  # common.h: the longest line say() writes whole
 
 
 def say(text):
@@ -22,14 +24,20 @@ def say(text):
     unbuffered, PYTHONUNBUFFERED=1, and then lines of two processes can mix.)
     Never mix it with print() to stdout in one program: print()'s buffered
     lines would come out after say()'s, whatever the order of the calls."""
-    os.write(1, (text + "\n").encode())
+    data = (text + "\n").encode()
+    if len(data) > SAY_MAX:                   # as say.c: cut it, and say so
+        data = data[:SAY_MAX - 4] + b"...\n"
+    while data:                               # a pipe may take only part of it
+        data = data[os.write(1, data):]
 
 
 def pace_factor():
     text = os.environ.get("WORKBOOK_PACE", "1")
+    # Digits with at most one decimal point, as pace.c accepts: float()
+    # alone would also take " 1", "1_0" and "1e0".
     try:
-        value = float(text)
-    except ValueError:
+        value = float(text) if re.fullmatch(r"[0-9]*\.?[0-9]*", text) else -1.0
+    except ValueError:                        # "" or "."
         value = -1.0
     if not 0.0 <= value <= PACE_MAX:          # also refuses nan
         raise ValueError(

@@ -53,6 +53,7 @@ fork_isolation_checks() {
     run_c 01-fork fork_isolation
     assert_success
     local addresses
+    [ "$(printf '%s\n' "${lines[@]}" | grep -c ' at 0x[0-9a-f]*,')" -eq 4 ] || flunk "4 lines, each with an address"
     addresses=$(printf '%s\n' "${lines[@]}" | sed -n 's/.* at \(0x[0-9a-f]*\),.*/\1/p' | sort -u)
     [ "$(printf '%s\n' "$addresses" | wc -l)" -eq 1 ] || flunk "expected one address, got: $addresses"
     assert_count 1 'age = 23 at '

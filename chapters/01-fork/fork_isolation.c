@@ -10,8 +10,9 @@
  *          (fork_isolation.py)
  * Usage:   ./fork_isolation [-a AGE]
  * Look for: child age = AGE+1, parent age = AGE before and after the child
- * ends; the same address on both sides. Nothing here is racy: the parent's
- * second line waits for the child to end.
+ * ends; the same address on both sides. Racy: where the child's line falls
+ * against the parent's "while the child runs"; the parent's last line
+ * waits for the child to end.
  *
  * SPDX-License-Identifier: MIT
  */

@@ -6,6 +6,7 @@ Python has no addresses to print; id() is CPython's address of the object,
 shown so you can compare it with the C program's %p.
 """
 import argparse
+import multiprocessing
 import os
 import sys
 from multiprocessing import Process
@@ -39,4 +40,6 @@ def main():
 
 
 if __name__ == "__main__":
+    # fork, as the C program does: Linux's default only up to Python 3.13
+    multiprocessing.set_start_method("fork")
     main()

@@ -47,7 +47,8 @@ static void child(enum ending how, int ready_fd)
     case KILLED_BY_PARENT:
         /* Tell the parent we are running, then wait to be killed. Closing
          * the pipe is the signal: the parent's read returns 0 (EOF). */
-        close(ready_fd);
+        if (close(ready_fd) == -1)
+            die_child("close");
         for (;;)
             pause();
     case KILLED_ITSELF:
@@ -76,10 +77,13 @@ int main(int argc, char *argv[])
         if (pid == -1)
             die("fork");
         if (pid == 0) {
-            close(ready[0]);
+            if (close(ready[0]) == -1)
+                die_child("close");
             child(how, ready[1]);
         }
-        close(ready[1]);        /* keep only the child's copy of the write end */
+        /* Keep only the child's copy of the write end. */
+        if (close(ready[1]) == -1)
+            die("close");
 
         if (how == KILLED_BY_PARENT) {
             /* Kill the child only once it runs: EOF means it closed the
@@ -90,7 +94,8 @@ int main(int argc, char *argv[])
             if (kill(pid, SIGTERM) == -1)
                 die("kill");
         }
-        close(ready[0]);
+        if (close(ready[0]) == -1)
+            die("close");
 
         if (waitpid(pid, &status, 0) == -1)
             die("waitpid");

@@ -7,6 +7,7 @@ Usage: python3 wait_status.py   (the uncaught exception prints a traceback
 on stderr: that is part of the demo)
 """
 import argparse
+import multiprocessing
 import os
 import signal
 import sys
@@ -69,4 +70,6 @@ def main():
 
 
 if __name__ == "__main__":
+    # fork, as the C program does: Linux's default only up to Python 3.13
+    multiprocessing.set_start_method("fork")
     main()

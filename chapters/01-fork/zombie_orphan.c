@@ -12,7 +12,8 @@
  * init, some terminals). The grandchild watches getppid() change.
  *
  * Python:  os.fork and os.waitid in Python (zombie_orphan.py); a Process
- *          that is never joined stays a zombie until the parent exits.
+ *          that is never joined stays a zombie until the next
+ *          Process.start(), active_children() or is_alive() reaps it.
  * Usage:   ./zombie_orphan [-t SECONDS]   (-t: how long the zombie is kept
  *          around for you to look at it with ps, scaled by WORKBOOK_PACE)
  * Look for: state Z before reaping; the orphan's parent changes from the
@@ -140,7 +141,8 @@ int main(int argc, char *argv[])
     if (middle == 0) {
         pid_t grandchild, me = getpid();
 
-        close(report[0]);
+        if (close(report[0]) == -1)
+            die_child("close");
         grandchild = fork();
         if (grandchild == -1)
             die_child("fork");
@@ -152,7 +154,9 @@ int main(int argc, char *argv[])
             (long)getpid(), (long)grandchild);
         _exit(0);
     }
-    close(report[1]);           /* only the grandchild holds a write end now */
+    /* Only the grandchild holds a write end now. */
+    if (close(report[1]) == -1)
+        die("close");
 
     if (waitpid(middle, NULL, 0) == -1)         /* reap the middle process */
         die("waitpid");
@@ -166,7 +170,8 @@ int main(int argc, char *argv[])
         fatal("the orphan ended without reporting");
     if (read_full(report[0], &byte, 1) == -1)    /* EOF: the orphan has exited */
         die("read");
-    close(report[0]);
+    if (close(report[0]) == -1)
+        die("close");
 
     /* Where we are its subreaper, the orphan is our child now: reap it. */
     if (ids[1] == getpid() && waitpid(ids[0], NULL, 0) == -1)

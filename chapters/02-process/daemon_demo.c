@@ -76,17 +76,22 @@ int main(int argc, char *argv[])
     if (daemon == -1)
         die("fork");
     if (daemon == 0) {
-        close(stop[1]);         /* or we would wait for our own write end */
+        /* Only the read end: or we would wait for our own write end. */
+        if (close(stop[1]) == -1)
+            die_child("close");
         daemon_main(stop[0]);
         _exit(0);
     }
-    close(stop[0]);
+    if (close(stop[0]) == -1)
+        die("close");
 
     worker = fork();
     if (worker == -1)
         die("fork");
     if (worker == 0) {
-        close(stop[1]);         /* only the parent may hold the write end */
+        /* Only the parent may hold the write end. */
+        if (close(stop[1]) == -1)
+            die_child("close");
         worker_main(steps);
         _exit(0);
     }
@@ -112,7 +117,9 @@ int main(int argc, char *argv[])
     say("main   (%ld): at exit: joining worker %ld", (long)getpid(), (long)worker);
     if (waitpid(worker, NULL, 0) == -1)
         die("waitpid");
-    close(stop[1]);             /* only now: the daemon is dead, it sees no EOF */
+    /* Only now: the daemon is dead, it sees no EOF. */
+    if (close(stop[1]) == -1)
+        die("close");
     say("main   (%ld): exit", (long)getpid());
     return 0;
 }

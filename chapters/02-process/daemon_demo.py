@@ -9,6 +9,7 @@ The C twin is daemon_demo.c, which writes the "at exit" step out.
 Usage: python3 daemon_demo.py [-s STEPS] [-k]
 """
 import argparse
+import multiprocessing
 import os
 import signal
 import sys
@@ -60,4 +61,6 @@ def main():
 
 
 if __name__ == "__main__":
+    # fork, as the C program does: Linux's default only up to Python 3.13
+    multiprocessing.set_start_method("fork")
     main()

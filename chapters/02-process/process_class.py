@@ -5,6 +5,7 @@ method call in the parent. The C twin is process_class.c.
 Usage: python3 process_class.py [-t TICKS]
 """
 import argparse
+import multiprocessing
 import os
 import sys
 from multiprocessing import Process
@@ -41,4 +42,6 @@ def main():
 
 
 if __name__ == "__main__":
+    # fork, as the C program does: Linux's default only up to Python 3.13
+    multiprocessing.set_start_method("fork")
     main()

@@ -6,6 +6,7 @@ With join the child's line comes before "Child process end."; without it,
 either order (racy). Python still joins the child when the program ends.
 """
 import argparse
+import multiprocessing
 import os
 import sys
 from multiprocessing import Process
@@ -35,4 +36,6 @@ def main():
 
 
 if __name__ == "__main__":
+    # fork, as the C program does: Linux's default only up to Python 3.13
+    multiprocessing.set_start_method("fork")
     main()

@@ -43,6 +43,9 @@ struct process {
     pid_t pid;                  /* 0 until started */
     int sentinel;               /* read end; EOF once the child has ended */
     int exitcode;               /* NONE until reaped */
+    bool daemon;                /* Python's flag: only what the program does
+                                   at exit with it counts (daemon_demo); the
+                                   kernel knows nothing of it */
 };
 
 static const char *child_name = "?";    /* for the child's atexit handler */
@@ -62,7 +65,9 @@ static void process_start(struct process *p)
     if (p->pid == -1)
         die("fork");
     if (p->pid == 0) {
-        close(fds[0]);          /* the child keeps only the write end */
+        /* The child keeps only the write end. */
+        if (close(fds[0]) == -1)
+            die_child("close");
         child_name = p->name;
         if (atexit(cleanup) != 0)
             die_child("atexit");
@@ -70,7 +75,9 @@ static void process_start(struct process *p)
         exit(0);                /* exit, not _exit: we WANT atexit handlers here
                                    (say() leaves no stdio buffer to flush twice) */
     }
-    close(fds[1]);              /* the parent keeps only the read end */
+    /* The parent keeps only the read end. */
+    if (close(fds[1]) == -1)
+        die("close");
     p->sentinel = fds[0];
     p->exitcode = NONE;
 }
@@ -86,7 +93,8 @@ static void reap(struct process *p, int flags)
             die("waitpid %ld", (long)p->pid);
     if (r == p->pid) {
         p->exitcode = exitcode_of(status);
-        close(p->sentinel);
+        if (close(p->sentinel) == -1)
+            die("close");
         p->sentinel = -1;
     }
 }
@@ -125,8 +133,8 @@ static void show(struct process *p, const char *when)
         snprintf(pid, sizeof pid, "%ld", (long)p->pid);
     if (p->exitcode != NONE)
         snprintf(code, sizeof code, "%d", p->exitcode);
-    say("%-8s %-28s pid = %-6s exitcode = %-4s is_alive = %s", p->name, when, pid,
-        code, alive ? "true" : "false");
+    say("%-8s %-28s pid = %-6s exitcode = %-4s daemon = %s is_alive = %s", p->name, when,
+        pid, code, p->daemon ? "true" : "false", alive ? "true" : "false");
 }
 
 static pid_t parent_pid;        /* the program's pid, noted before any fork */

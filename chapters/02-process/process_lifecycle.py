@@ -8,6 +8,7 @@ the sentinel pipe join(timeout) is built on, and the zombie trap).
 Usage: python3 process_lifecycle.py [-t TIMEOUT]
 """
 import argparse
+import multiprocessing
 import os
 import sys
 import time
@@ -27,8 +28,12 @@ def with_cleanup(work):
 
 
 def sleep_forever():
-    while True:
-        time.sleep(60)
+    # "For ever": until terminate(), or until the parent is gone without
+    # terminating us (Ctrl-C, kill -9): then leave, as the C sleeper does.
+    parent = os.getppid()
+    while os.getppid() == parent:
+        time.sleep(0.1)
+    os._exit(0)
 
 
 def finish():
@@ -42,7 +47,7 @@ def fail():
 def show(p, when):
     alive = str(p.is_alive()).lower()
     print(f"{p.name:8} {when:28} pid = {str(p.pid):6} exitcode = {str(p.exitcode):4} "
-          f"is_alive = {alive}", flush=True)
+          f"daemon = {str(p.daemon).lower()} is_alive = {alive}", flush=True)
 
 
 def main():
@@ -70,4 +75,6 @@ def main():
 
 
 if __name__ == "__main__":
+    # fork, as the C program does: Linux's default only up to Python 3.13
+    multiprocessing.set_start_method("fork")
     main()

@@ -85,8 +85,11 @@ int main(int argc, char *argv[])
     w = calloc((size_t)workers, sizeof *w);
     if (w == NULL)
         die("calloc");
+    long online = sysconf(_SC_NPROCESSORS_ONLN);
+    if (online == -1)
+        die("sysconf");
     say("%-10s (%ld): %ld CPUs online, starting %ld workers", "main",
-        (long)getpid(), sysconf(_SC_NPROCESSORS_ONLN), workers);
+        (long)getpid(), online, workers);
 
     for (long i = 0; i < workers; i++) {
         snprintf(w[i].name, sizeof w[i].name, "Process-%ld", i + 1);

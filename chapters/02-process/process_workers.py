@@ -5,6 +5,7 @@ Usage: python3 process_workers.py [-n WORKERS] [-c COUNT]
 Racy: how the workers' lines interleave, and is_alive right after start.
 """
 import argparse
+import multiprocessing
 import os
 import sys
 from multiprocessing import Process, current_process
@@ -40,4 +41,6 @@ def main():
 
 
 if __name__ == "__main__":
+    # fork, as the C program does: Linux's default only up to Python 3.13
+    multiprocessing.set_start_method("fork")
     main()

@@ -9,6 +9,7 @@ included, in one call: atomic only up to PIPE_BUF.)
 Racy: how many records above PIPE_BUF are torn (0 is allowed).
 """
 import argparse
+import multiprocessing
 import os
 import sys
 from multiprocessing import Process
@@ -104,4 +105,6 @@ def main():
 
 
 if __name__ == "__main__":
+    # fork, as the C program does: Linux's default only up to Python 3.13
+    multiprocessing.set_start_method("fork")
     main()

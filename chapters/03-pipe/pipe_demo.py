@@ -10,6 +10,7 @@ the pickled object: the same frame around other bytes.)
 Racy: how many reads a large message takes.
 """
 import argparse
+import multiprocessing
 import os
 import sys
 from multiprocessing import Pipe, Process
@@ -87,4 +88,6 @@ def main():
 
 
 if __name__ == "__main__":
+    # fork, as the C program does: Linux's default only up to Python 3.13
+    multiprocessing.set_start_method("fork")
     main()

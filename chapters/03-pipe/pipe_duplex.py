@@ -9,6 +9,7 @@ bytes itself (os.write on the connection's descriptor, no length), and one
 os.read() gets them all run together. Nothing here is racy.
 """
 import argparse
+import multiprocessing
 import os
 import sys
 from multiprocessing import Pipe, Process
@@ -82,4 +83,6 @@ def main():
 
 
 if __name__ == "__main__":
+    # fork, as the C program does: Linux's default only up to Python 3.13
+    multiprocessing.set_start_method("fork")
     main()

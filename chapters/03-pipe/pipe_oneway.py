@@ -11,6 +11,7 @@ a forgotten close ends with a report instead of a hang.
 Racy: where the child's lines fall among the parent's "sending" lines.
 """
 import argparse
+import multiprocessing
 import os
 import sys
 from multiprocessing import Pipe, Process
@@ -76,4 +77,6 @@ def main():
 
 
 if __name__ == "__main__":
+    # fork, as the C program does: Linux's default only up to Python 3.13
+    multiprocessing.set_start_method("fork")
     main()

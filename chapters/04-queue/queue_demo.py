@@ -8,6 +8,7 @@ terminating a reader is dangerous).
 Racy: where the reader's lines fall among the writer's.
 """
 import argparse
+import multiprocessing
 import os
 import sys
 from multiprocessing import Process, Queue
@@ -53,4 +54,6 @@ def main():
 
 
 if __name__ == "__main__":
+    # fork, as the C program does: Linux's default only up to Python 3.13
+    multiprocessing.set_start_method("fork")
     main()

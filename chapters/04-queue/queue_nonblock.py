@@ -9,6 +9,7 @@ writer's feeder thread has not sent anything yet), and the parent collects
 the rest. qsize() raises NotImplementedError on macOS.
 """
 import argparse
+import multiprocessing
 import os
 import queue
 import sys
@@ -77,4 +78,6 @@ def main():
 
 
 if __name__ == "__main__":
+    # fork, as the C program does: Linux's default only up to Python 3.13
+    multiprocessing.set_start_method("fork")
     main()

@@ -15,6 +15,7 @@ parent's get(timeout=...) hang in the middle of reading it, timeout or not.
 Racy, and the lesson itself: where the reader was when it died.
 """
 import argparse
+import multiprocessing
 import os
 import queue
 import sys
@@ -93,4 +94,6 @@ def main():
 
 
 if __name__ == "__main__":
+    # fork, as the C program does: Linux's default only up to Python 3.13
+    multiprocessing.set_start_method("fork")
     main()

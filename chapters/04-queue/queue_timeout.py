@@ -7,6 +7,7 @@ live in the queue module, not in multiprocessing.
 Racy: how much longer than the timeout a wait takes.
 """
 import argparse
+import multiprocessing
 import os
 import queue
 import sys
@@ -56,4 +57,6 @@ def main():
 
 
 if __name__ == "__main__":
+    # fork, as the C program does: Linux's default only up to Python 3.13
+    multiprocessing.set_start_method("fork")
     main()

@@ -10,6 +10,7 @@ twin keeps the C program's sizes so that both can be compared). None is the
 sentinel. Racy: which consumer gets which message.
 """
 import argparse
+import multiprocessing
 import os
 import re
 import sys
@@ -144,4 +145,6 @@ def main():
 
 
 if __name__ == "__main__":
+    # fork, as the C program does: Linux's default only up to Python 3.13
+    multiprocessing.set_start_method("fork")
     main()

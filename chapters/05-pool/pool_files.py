@@ -144,4 +144,6 @@ def main():
 
 
 if __name__ == "__main__":
+    # fork, as the C program does: Linux's default only up to Python 3.13
+    multiprocessing.set_start_method("fork")
     main()

@@ -8,6 +8,7 @@ shared memory, so that the Lock here is the only one. Racy: how many updates
 are lost without the lock (-u); it may be none.
 """
 import argparse
+import multiprocessing
 import os
 import sys
 from multiprocessing import Event, Lock, Process, Value
@@ -66,4 +67,6 @@ def main():
 
 
 if __name__ == "__main__":
+    # fork, as the C program does: Linux's default only up to Python 3.13
+    multiprocessing.set_start_method("fork")
     main()

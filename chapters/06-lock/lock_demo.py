@@ -9,6 +9,7 @@ working for that reason). Racy: which writer goes first; without the lock
 (-u), how the lines interleave.
 """
 import argparse
+import multiprocessing
 import os
 import sys
 import tempfile
@@ -87,4 +88,6 @@ def main():
 
 
 if __name__ == "__main__":
+    # fork, as the C program does: Linux's default only up to Python 3.13
+    multiprocessing.set_start_method("fork")
     main()

@@ -10,6 +10,7 @@ program's -k named keeps the name while it runs, so that you can see it).
 Racy: which workers get in first.
 """
 import argparse
+import multiprocessing
 import os
 import sys
 from multiprocessing import Process, Semaphore, Value
@@ -58,4 +59,6 @@ def main():
 
 
 if __name__ == "__main__":
+    # fork, as the C program does: Linux's default only up to Python 3.13
+    multiprocessing.set_start_method("fork")
     main()

@@ -7,6 +7,7 @@ number from 0 to WORKERS - 1 to each process; the one that gets 0 is the
 chosen one. Racy: the order of the "passed" lines, and who is chosen.
 """
 import argparse
+import multiprocessing
 import os
 import sys
 from multiprocessing import Barrier, Process
@@ -46,4 +47,6 @@ def main():
 
 
 if __name__ == "__main__":
+    # fork, as the C program does: Linux's default only up to Python 3.13
+    multiprocessing.set_start_method("fork")
     main()

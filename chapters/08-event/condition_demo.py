@@ -9,6 +9,7 @@ before "consumed item K", items out in the order they went in, never more
 than SLOTS inside. Racy: which consumer takes which item.
 """
 import argparse
+import multiprocessing
 import os
 import sys
 from multiprocessing import Condition, Lock, Process, RawArray, RawValue
@@ -97,4 +98,6 @@ def main():
 
 
 if __name__ == "__main__":
+    # fork, as the C program does: Linux's default only up to Python 3.13
+    multiprocessing.set_start_method("fork")
     main()

@@ -9,6 +9,7 @@ the event", each blocked waiter's True after it. Racy: the order of the
 "starting" lines.
 """
 import argparse
+import multiprocessing
 import os
 import sys
 from multiprocessing import Event, Process
@@ -71,4 +72,6 @@ def main():
 
 
 if __name__ == "__main__":
+    # fork, as the C program does: Linux's default only up to Python 3.13
+    multiprocessing.set_start_method("fork")
     main()

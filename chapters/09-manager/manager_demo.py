@@ -6,6 +6,7 @@ Racy: the order of the workers' lines, the order of their pids in l, and
 how much of l each worker sees.
 """
 import argparse
+import multiprocessing
 import os
 import signal
 import sys
@@ -68,4 +69,6 @@ def main():
 
 
 if __name__ == "__main__":
+    # fork, as the C program does: Linux's default only up to Python 3.13
+    multiprocessing.set_start_method("fork")
     main()

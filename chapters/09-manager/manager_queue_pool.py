@@ -5,6 +5,7 @@ The C twin is manager_queue_pool.c. Usage: python3 manager_queue_pool.py [-n ITE
 Racy: how the writer's and the reader's lines interleave.
 """
 import argparse
+import multiprocessing
 import os
 import sys
 from multiprocessing import Manager, Pool
@@ -93,4 +94,6 @@ def main():
 
 
 if __name__ == "__main__":
+    # fork, as the C program does: Linux's default only up to Python 3.13
+    multiprocessing.set_start_method("fork")
     main()

@@ -28,6 +28,58 @@ queue_demo_checks() {
 @test "queue_demo: FIFO; the reader stops cleanly on the sentinel" { queue_demo_checks c 3; queue_demo_checks c 26; }
 @test "queue_demo.py: FIFO; the reader stops cleanly on the sentinel" { queue_demo_checks py 3; }
 
+# Running: the process is alive and not a zombie (an orphan's zombie waits
+# for whichever process adopted it to reap it).
+running() {
+    local st
+    st=$(ps -o stat= -p "$1" 2>/dev/null) || return 1
+    [[ $st != Z* ]]
+}
+
+# A killed main puts no sentinel: the reader must see that it was orphaned
+# and leave by itself (queue_get_unless_orphaned), and the writer ends once
+# its letters are in. The C program only: the twin's reader would wait for
+# ever, and its README says so.
+@test "queue_demo: main killed by SIGKILL, no child is left running" {
+    local out="$BATS_TEST_TMPDIR/out" bin="$WB_BIN_ROOT/chapters/04-queue/queue_demo"
+    local tries reader writer main limit
+    limit=$(awk -v t="$WB_TIMEOUT" -v s="$WB_TIMEOUT_SCALE" 'BEGIN { printf "%d", t * s }')
+    # Three letters a second apart: main is still waiting for the writer
+    # when it is killed.
+    # shellcheck disable=SC2086  # WB_WRAP is a command line of its own
+    WORKBOOK_PACE=2 $WB_WRAP "$bin" -n 3 >"$out" 2>&1 3>&- &
+    tries=$((limit * 10))
+    until grep -q '^reader ([0-9]*): Process to read$' "$out" &&
+          grep -q '^writer ([0-9]*): Process to write$' "$out"; do
+        tries=$((tries - 1))
+        [ "$tries" -gt 0 ] || { kill -KILL $! 2>/dev/null; output=$(cat "$out"); flunk "the children never started"; }
+        sleep 0.1               # polling the output, bounded: not synchronisation
+    done
+    reader=$(sed -n 's/^reader (\([0-9]*\)): Process to read$/\1/p' "$out")
+    writer=$(sed -n 's/^writer (\([0-9]*\)): Process to write$/\1/p' "$out")
+    main=$(ps -o ppid= -p "$reader" | tr -d ' ')
+    [ -n "$main" ] && [ "$main" != 1 ] || flunk "the reader's parent is not main"
+    kill -KILL "$main"
+    wait $! || true
+    # Both children end by themselves; wait for that, within the time limit.
+    tries=$((limit * 10))
+    while running "$reader" || running "$writer"; do
+        tries=$((tries - 1))
+        if [ "$tries" -le 0 ]; then
+            output=$(cat "$out")
+            running "$reader" && kill -KILL "$reader"
+            running "$writer" && kill -KILL "$writer"
+            flunk "a child of the killed main is still running after ${limit}s"
+        fi
+        sleep 0.1               # polling, bounded: not synchronisation
+    done
+    output=$(cat "$out")
+    mapfile -t lines <"$out"
+    assert_line_re '^reader \([0-9]+\): Process to read$'
+    refute_line_re '^reader \([0-9]+\): got the sentinel'
+    refute_line_re '^main '
+}
+
 queue_demo_bad_usage() {
     assert_common_bad_usage "$1" 04-queue queue_demo
     bad_usage "$1" 04-queue queue_demo -n

@@ -686,6 +686,37 @@ enum queue_result queue_get(struct queue *q, void *buf, size_t cap,
     return r;
 }
 
+/* Half a second: short enough that an orphan leaves soon after main dies,
+ * long enough that a waiting consumer costs nothing worth measuring. */
+#define ORPHAN_CHECK 0.5
+
+enum queue_result queue_get_many_unless_orphaned(struct queue *q, void *buf,
+                                                 size_t cap, struct iovec *msgs,
+                                                 size_t max, size_t *got,
+                                                 pid_t parent)
+{
+    for (;;) {
+        enum queue_result r = queue_get_many(q, buf, cap, msgs, max, got,
+                                             ORPHAN_CHECK);
+
+        if (r != QUEUE_EMPTY || getppid() != parent)
+            return r;
+    }
+}
+
+enum queue_result queue_get_unless_orphaned(struct queue *q, void *buf,
+                                            size_t cap, size_t *len,
+                                            pid_t parent)
+{
+    struct iovec one;
+    enum queue_result r = queue_get_many_unless_orphaned(q, buf, cap, &one, 1,
+                                                         NULL, parent);
+
+    if (r == QUEUE_OK && len != NULL)
+        *len = one.iov_len;
+    return r;
+}
+
 /* ---- snapshots -------------------------------------------------------- */
 
 size_t queue_qsize(const struct queue *q)

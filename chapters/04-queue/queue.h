@@ -84,6 +84,7 @@
 #define WORKBOOK_QUEUE_H
 
 #include <stddef.h>
+#include <sys/types.h>
 #include <sys/uio.h>
 
 #define QUEUE_HEADER 4                  /* bytes of length before each message */
@@ -142,6 +143,22 @@ enum queue_result queue_put_many(struct queue *q, const struct iovec *msgs,
 enum queue_result queue_get_many(struct queue *q, void *buf, size_t cap,
                                  struct iovec *msgs, size_t max, size_t *got,
                                  double timeout);
+
+/* For a consumer child that waits for a sentinel: queue_get (or
+ * queue_get_many) waiting for ever, except that it gives up when `parent`
+ * is no longer this process's parent, and returns QUEUE_EMPTY then. If
+ * main is killed, no sentinel will ever come, and a child blocked in a
+ * get for ever would be left running as an orphan. It waits in steps of
+ * half a second and calls getppid() after each (chapter 01: an orphan
+ * gets a new parent). Pass the pid main had before the fork; getppid()
+ * in the child might already give the new parent. */
+enum queue_result queue_get_unless_orphaned(struct queue *q, void *buf,
+                                            size_t cap, size_t *len,
+                                            pid_t parent);
+enum queue_result queue_get_many_unless_orphaned(struct queue *q, void *buf,
+                                                 size_t cap, struct iovec *msgs,
+                                                 size_t max, size_t *got,
+                                                 pid_t parent);
 
 /* Snapshots (see above): messages in the queue; 1 if it holds none; 1 if
  * it has no room left even for an empty message. */

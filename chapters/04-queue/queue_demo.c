@@ -53,17 +53,15 @@ static void reader(void *arg)
 
     say("reader (%ld): Process to read", (long)getpid());
     for (;;) {
-        /* Block until there is something: Python's q.get(True). Wake
-         * twice a second only to check that main still lives: if it was
-         * killed, no sentinel will ever come, and an orphan blocked here
-         * for ever would be left behind. */
-        enum queue_result r = queue_get(q, buf, sizeof buf, &len, 0.5);
+        /* Block until there is something: Python's q.get(True). But if
+         * main was killed, no sentinel will ever come: then the call gives
+         * up (QUEUE_EMPTY), and the reader leaves rather than stay behind
+         * as an orphan blocked for ever (queue.h says how). */
+        enum queue_result r = queue_get_unless_orphaned(q, buf, sizeof buf, &len,
+                                                        parent_pid);
 
-        if (r == QUEUE_EMPTY) {
-            if (getppid() != parent_pid)
-                _exit(0);       /* main is gone: leave quietly */
-            continue;
-        }
+        if (r == QUEUE_EMPTY)
+            _exit(0);           /* main is gone: leave quietly */
         if (r != QUEUE_OK)
             die_child("queue_get");
         if (len == 0)

@@ -99,15 +99,13 @@ static void reader(void *arg)
      * there at each call: so this reader spends nearly all its time inside
      * the queue, copying, as a busy reader does. */
     for (;;) {
-        /* A timeout only to notice a killed main (then the writer stops,
-         * and this reader would wait for ever): see queue_workers. */
-        enum queue_result r = queue_get_many(a->q, buf, cap, msgs, 16, &got, 0.5);
+        /* Waits for ever, unless main is killed (then the writer stops,
+         * and this reader would wait for ever): see queue_demo. */
+        enum queue_result r = queue_get_many_unless_orphaned(a->q, buf, cap, msgs,
+                                                             16, &got, a->main_pid);
 
-        if (r == QUEUE_EMPTY) {
-            if (getppid() != a->main_pid)
-                _exit(0);
-            continue;
-        }
+        if (r == QUEUE_EMPTY)
+            _exit(0);                   /* main is gone */
         if (r != QUEUE_OK)
             die_child("queue_get_many");
         if (total == 0 && write(a->started[1], "x", 1) == -1)

@@ -147,16 +147,13 @@ static void consumer(void *arg)
         int p;
         long seq;
 
-        /* Block until there is something; wake twice a second only to
-         * check that main still lives: if it was killed, no sentinel will
-         * ever come, and an orphan blocked here would stay for ever. */
-        enum queue_result r = queue_get(s->q, buf, max, &len, 0.5);
+        /* Block until there is something, unless main was killed: then
+         * no sentinel will ever come (queue_demo says more). */
+        enum queue_result r = queue_get_unless_orphaned(s->q, buf, max, &len,
+                                                        s->main_pid);
 
-        if (r == QUEUE_EMPTY) {
-            if (getppid() != s->main_pid)
-                _exit(0);               /* main is gone: leave quietly */
-            continue;
-        }
+        if (r == QUEUE_EMPTY)
+            _exit(0);                   /* main is gone: leave quietly */
         if (r != QUEUE_OK)
             die_child("queue_get");
         if (len == 0)

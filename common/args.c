@@ -22,7 +22,8 @@ const char *prog_name(void)
 
 static void print_usage(int fd)
 {
-    say_to(fd, "usage: %s %s", name, usage_text);
+    /* No space after the name of a program without options. */
+    say_to(fd, "usage: %s%s%s", name, usage_text[0] != '\0' ? " " : "", usage_text);
 }
 
 void usage_error(const char *fmt, ...)
@@ -40,7 +41,8 @@ void usage_error(const char *fmt, ...)
             *c = '?';
     fflush(stdout);
     /* One line: what is wrong, then how to call the program. */
-    say_to(STDERR_FILENO, "%s: %s; usage: %s %s", name, msg, name, usage_text);
+    say_to(STDERR_FILENO, "%s: %s; usage: %s%s%s", name, msg, name,
+           usage_text[0] != '\0' ? " " : "", usage_text);
     exit(2);
 }
 

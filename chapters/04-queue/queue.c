@@ -143,6 +143,8 @@ static void *map_shared(size_t size)
     if (ftruncate(fd, (off_t)size) == 0)
         p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     err = errno;
+    /* The mapping outlives its descriptor. A close that fails (it cannot,
+     * for a descriptor just opened) would change nothing here. */
     (void)close(fd);
     errno = err;
     return p == MAP_FAILED ? NULL : p;

@@ -175,13 +175,18 @@ static char *text_copy(const char *s, size_t n)
     return t;
 }
 
-static void close_fd(int *fd)
+/* Close *fd, if open, and mark it closed: -1 with errno set if close fails.
+ * EINTR is no failure: the descriptor is gone all the same on Linux and
+ * most systems, and a close is never retried (the number may already be
+ * someone else's). Anything else (EBADF) is a bug worth stopping for. */
+static int close_fd(int *fd)
 {
-    /* close(2) may fail with EINTR, but the descriptor is gone all the same
-     * on Linux and most systems: never retry a close. */
-    if (*fd >= 0)
-        (void)close(*fd);
+    int r = 0;
+
+    if (*fd >= 0 && close(*fd) == -1 && errno != EINTR)
+        r = -1;
     *fd = -1;
+    return r;
 }
 
 /* ---- the worker's side -------------------------------------------------- */
@@ -346,19 +351,20 @@ static void spawn(pool *p, int slot)
         sigaddset(&set, SIGINT);
         sigaddset(&set, SIGTERM);
         sigaddset(&set, SIGPIPE);
-        signal(SIGINT, SIG_DFL);
-        signal(SIGTERM, SIG_DFL);
-        signal(SIGPIPE, SIG_DFL);
-        sigprocmask(SIG_UNBLOCK, &set, NULL);
+        if (signal(SIGINT, SIG_DFL) == SIG_ERR || signal(SIGTERM, SIG_DFL) == SIG_ERR ||
+            signal(SIGPIPE, SIG_DFL) == SIG_ERR)
+            die_child("signal");
+        if (sigprocmask(SIG_UNBLOCK, &set, NULL) == -1)
+            die_child("sigprocmask");
         /* Keep only our own two ends. Every other end must go: a copy of
          * another worker's task pipe here would keep that worker from ever
          * seeing end of file if the parent died. */
-        for (int i = 0; i < p->size; i++) {
-            close_fd(&p->workers[i].task_fd);
-            close_fd(&p->workers[i].result_fd);
-        }
-        close(task[1]);
-        close(result[0]);
+        for (int i = 0; i < p->size; i++)
+            if (close_fd(&p->workers[i].task_fd) == -1 ||
+                close_fd(&p->workers[i].result_fd) == -1)
+                die_child("close");
+        if (close(task[1]) == -1 || close(result[0]) == -1)
+            die_child("close");
         if (p->init)
             p->init(p->init_arg);
         worker_main(task[0], result[1]);
@@ -595,8 +601,8 @@ static void requeue(pool *p, struct worker *w)
 
 static void forget_worker(struct worker *w)
 {
-    close_fd(&w->task_fd);
-    close_fd(&w->result_fd);
+    if (close_fd(&w->task_fd) == -1 || close_fd(&w->result_fd) == -1)
+        die("close");
     buffer_free(&w->out);
     buffer_free(&w->in);
     w->pid = 0;

@@ -54,7 +54,8 @@ static int task(const void *arg, size_t arg_len, void *result, size_t *result_le
         int fd = open(path, O_RDONLY);
         if (fd == -1)
             return pool_fail("open %s: %s", path, strerror(errno));
-        close(fd);
+        if (close(fd) == -1)
+            return pool_fail("close %s: %s", path, strerror(errno));
     }
     if (i == 5)
         raise(SIGKILL);         /* the worker dies mid-task, with no word */

@@ -98,7 +98,7 @@ static int cksum_file(const char *path, struct digest *d, char *why, size_t why_
             if (errno == EINTR)
                 continue;
             snprintf(why, why_len, "read %s: %s", path, strerror(errno));
-            close(fd);
+            (void)close(fd);    /* the read error is the one to report */
             return -1;
         }
         crc = crc_add(crc, buf, (size_t)n);

@@ -70,7 +70,7 @@ static pid_t owner;
 static void unlink_at_exit(void)
 {
     if (name[0] != '\0' && getpid() == owner)
-        sem_unlink(name);
+        (void)sem_unlink(name);         /* exiting already: nothing better to do */
 }
 
 static void handle_stops(void (*handler)(int))

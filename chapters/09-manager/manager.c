@@ -58,7 +58,8 @@ static int nlifelines;
 static void close_lifelines_in_child(void)
 {
     for (int i = 0; i < nlifelines; i++)
-        close(lifelines[i]);
+        if (close(lifelines[i]) == -1)
+            die_child("close lifeline");
     nlifelines = 0;
 }
 
@@ -565,7 +566,8 @@ full:
 static void client_close(struct server *s, struct client *c)
 {
     (void)s;
-    close(c->fd);
+    if (close(c->fd) == -1)
+        die_child("close");
     free(c->in);
     free(c->out);
     memset(c, 0, sizeof *c);
@@ -685,7 +687,8 @@ static void refuse(int fd, const char *fmt, ...)
     frame[FRAME_HEADER] = MGR_E_REFUSED;
     frame_put_header(frame, (uint32_t)n + 1);
     (void)send(fd, frame, FRAME_HEADER + 1 + (size_t)n, MSG_NOSIGNAL);
-    close(fd);
+    if (close(fd) == -1)
+        die_child("close");
 }
 
 static void accept_clients(struct server *s)
@@ -844,8 +847,9 @@ static noreturn void server_fail(const char *dir, const char *path, const char *
 {
     int saved = errno;
 
-    unlink(path);
-    rmdir(dir);
+    /* Already failing: the first error is the one to report. */
+    (void)unlink(path);
+    (void)rmdir(dir);
     errno = saved;
     die_child("%s", what);
 }
@@ -895,24 +899,29 @@ static void server_main(int listen_fd, int lifeline, const char *dir,
 
     serve(&s);
 
-    /* Every way out of serve() comes here: close, free, remove. */
+    /* Every way out of serve() comes here: remove the name first (no new
+     * client can connect then), and so nothing is left if a close fails;
+     * then close and free. */
+    if (unlink(path) == -1 && errno != ENOENT)
+        die_child("unlink %s", path);
+    if (rmdir(dir) == -1 && errno != ENOENT)
+        die_child("rmdir %s", dir);
     for (int i = 0; i < MGR_MAX_CLIENTS; i++)
         if (s.clients[i].fd != -1)
             client_close(&s, &s.clients[i]);
     for (int id = 1; id <= MGR_MAX_OBJECTS; id++)
         if (s.objects[id].kind != 0)
             object_free(&s, &s.objects[id]);
-    close(listen_fd);
-    if (unlink(path) == -1 && errno != ENOENT)
-        die_child("unlink %s", path);
-    if (rmdir(dir) == -1 && errno != ENOENT)
-        die_child("rmdir %s", dir);
+    if (close(listen_fd) == -1)
+        die_child("close");
     log_line(&s, "stopping: %s; %s and its directory removed", s.stop_reason, path);
-    close(lifeline);
+    if (close(lifeline) == -1)
+        die_child("close lifeline");
     if (s.stop_signal != 0) {
         /* Die of the signal that stopped us, so that whoever waits for us
          * sees it (the handler is replaced by the default action first). */
-        signal(s.stop_signal, SIG_DFL);
+        if (signal(s.stop_signal, SIG_DFL) == SIG_ERR)
+            die_child("signal");
         raise(s.stop_signal);
     }
     _exit(0);                   /* a forked child: never the owner's exit handlers */
@@ -923,15 +932,16 @@ static void undo(manager *m, int fd1, int fd2, int fd3)
 {
     int saved = errno;
 
+    /* Already failing: the first error is the one to report. */
     if (fd1 != -1)
-        close(fd1);
+        (void)close(fd1);
     if (fd2 != -1)
-        close(fd2);
+        (void)close(fd2);
     if (fd3 != -1)
-        close(fd3);
+        (void)close(fd3);
     if (m->path[0] != '\0')
-        unlink(m->path);
-    rmdir(m->dir);
+        (void)unlink(m->path);
+    (void)rmdir(m->dir);
     free(m);
     errno = saved;
 }
@@ -1004,14 +1014,15 @@ manager *manager_start(unsigned flags)
     m->owner = getpid();
     m->server = fork();
     if (m->server == -1) {
-        sigprocmask(SIG_SETMASK, &old_mask, NULL);
+        (void)sigprocmask(SIG_SETMASK, &old_mask, NULL);   /* failing already */
         undo(m, fd, life[0], life[1]);
         return NULL;
     }
     if (m->server == 0) {
         /* The server. Keep the server's end of the lifeline only: holding
          * the owner's end too, we would never see it close. */
-        close(life[0]);
+        if (close(life[0]) == -1)
+            server_fail(m->dir, m->path, "close");
         server_main(fd, life[1], m->dir, m->path, flags);
     }
     /* The owner: its own signal mask back (a signal that came meanwhile
@@ -1019,8 +1030,8 @@ manager *manager_start(unsigned flags)
      * server's. */
     if (sigprocmask(SIG_SETMASK, &old_mask, NULL) == -1)
         die("sigprocmask");
-    close(fd);
-    close(life[1]);
+    if (close(fd) == -1 || close(life[1]) == -1)
+        die("close");
     m->lifeline = life[0];
     if (remember_lifeline(m->lifeline) == -1) {
         int saved = errno;
@@ -1058,7 +1069,8 @@ int manager_shutdown(manager *m)
      * close our end: end-of-file would stop it too. */
     (void)send(m->lifeline, "q", 1, MSG_NOSIGNAL);
     forget_lifeline(m->lifeline);
-    close(m->lifeline);
+    if (close(m->lifeline) == -1)
+        die("close lifeline");
     while (waitpid(m->server, &status, 0) == -1)
         if (errno != EINTR)
             die("waitpid %ld", (long)m->server);

@@ -108,7 +108,9 @@ typedef struct mgr_conn mgr_conn;
  * keeps you out), EPERM (the server refused you: another user, or too many
  * clients), EPROTO (not a manager). */
 mgr_conn *mgr_connect(const char *address);
-void mgr_close(mgr_conn *c);
+/* Closes the connection and frees c: 0, or -1 with errno set if close
+ * failed (c is freed all the same). */
+int mgr_close(mgr_conn *c);
 pid_t mgr_server_pid(const mgr_conn *c);        /* from the greeting */
 const char *mgr_error(const mgr_conn *c);       /* why the last call failed */
 

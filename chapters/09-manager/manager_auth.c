@@ -63,7 +63,8 @@ static void same_user(void *arg)
     mgr_must(mgr_dict_get(c, dict_id, mgr_str("who"), &v), c, "d['who']");
     say("same    (%ld): uid %ld: connected and served: d['who'] = '%.*s'", (long)getpid(),
         (long)geteuid(), (int)v.len, v.str);
-    mgr_close(c);
+    if (mgr_close(c) == -1)
+        die_child("mgr_close");
 }
 
 /* Another user, in raw steps, so that each one's outcome shows: connect()
@@ -86,7 +87,8 @@ static void other_user(void *arg)
     strcpy(addr.sun_path, address);
     if (connect(fd, (struct sockaddr *)&addr, sizeof addr) == -1) {
         int err = errno;
-        close(fd);
+        if (close(fd) == -1)
+            die_child("close");
         if (who->door_open && err == EACCES) {
             /* Our directory is open, so one above it (TMPDIR) is closed:
              * it keeps the other user out as well. */
@@ -102,7 +104,8 @@ static void other_user(void *arg)
     }
     if (frame_recv(fd, reply, sizeof reply, &len) != 1 || len == 0)
         die_child("frame_recv");
-    close(fd);
+    if (close(fd) == -1)
+        die_child("close");
     if (reply[0] == MGR_OK) {
         say("other   (%ld): uid %ld: connected and SERVED: this system cannot tell who connects",
             (long)getpid(), (long)geteuid());
@@ -184,7 +187,8 @@ int main(int argc, char *argv[])
     }
     say("auth    (%ld): the server learns who connects with: %s", (long)getpid(), peer_uid_how());
 
-    mgr_close(c);
+    if (mgr_close(c) == -1)
+        die("mgr_close");
     ok = manager_shutdown(m) == 0 && ok;
     say("auth    (%ld): check: the same user was served; %s: %s", (long)getpid(),
         other.drop ? "another user was kept out twice" : "another user not tried (not root)",

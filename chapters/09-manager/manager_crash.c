@@ -115,10 +115,12 @@ int main(int argc, char *argv[])
     if (pid == -1)
         die("fork");
     if (pid == 0) {
-        close(witness[0]);
+        if (close(witness[0]) == -1)
+            die_child("close");
         owner(witness[1], how);
     }
-    close(witness[1]);          /* or main would wait for its own write end */
+    if (close(witness[1]) == -1)        /* or main would wait for its own write end */
+        die("close");
     say("main    (%ld): started owner %ld", (long)getpid(), (long)pid);
 
     if (frame_recv(witness[0], &news, sizeof news, &len) != 1 || len != sizeof news)
@@ -134,7 +136,8 @@ int main(int argc, char *argv[])
         die("read");
     say("main    (%ld): every holder of the witness pipe has ended: server %ld too",
         (long)getpid(), (long)news.server);
-    close(witness[0]);
+    if (close(witness[0]) == -1)
+        die("close");
 
     ok = stat(news.address, &st) == -1 && errno == ENOENT;
     say("main    (%ld): %s: %s", (long)getpid(), news.address, ok ? "removed" : "STILL THERE");

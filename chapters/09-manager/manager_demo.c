@@ -70,7 +70,8 @@ static void worker(void *arg)
         mgr_values_repr(mine, (size_t)*job->plain_len, 0, own, sizeof own);
     }
     say("worker %2d (%ld): l = %s, plain = %s", job->number, (long)getpid(), shared, own);
-    mgr_close(c);
+    if (mgr_close(c) == -1)
+        die_child("mgr_close");
 }
 
 int main(int argc, char *argv[])
@@ -153,7 +154,8 @@ int main(int argc, char *argv[])
         (long)getpid(), text);
     ok = ok && plain_len == 0;
 
-    mgr_close(c);
+    if (mgr_close(c) == -1)
+        die("mgr_close");
     {
         int code = manager_shutdown(m);
         say("main      (%ld): manager stopped (exitcode %d)", (long)getpid(), code);

@@ -155,7 +155,8 @@ static void one_case(const char *what, const void *body, size_t n, int want)
             failures++;
         }
     }
-    close(fd);
+    if (close(fd) == -1)
+        die("close");
 }
 
 /* Is a brand-new client served? d['x'] must still be 1. */
@@ -172,7 +173,8 @@ static void still_served(const char *after)
         failures++;
         say("probe: after %s, a new client is NOT served: %s", after, mgr_status_name(st));
     }
-    mgr_close(c);
+    if (mgr_close(c) == -1)
+        die("mgr_close");
 }
 
 /* ---- the cases ---------------------------------------------------------------- */
@@ -243,7 +245,8 @@ static void oversized_case(void)
     outcome("a frame announcing 1 GiB", got, text, MGR_E_SIZE);
     got = read_reply(fd, text, sizeof text);
     outcome("... and then", got, text, CLOSED);
-    close(fd);
+    if (close(fd) == -1)
+        die("close");
     still_served("an oversized frame");
 }
 
@@ -262,7 +265,8 @@ static void truncated_case(void)
         die("shutdown");
     got = read_reply(fd, text, sizeof text);
     outcome("half a frame, then end-of-file", got, text, CLOSED);
-    close(fd);
+    if (close(fd) == -1)
+        die("close");
     still_served("a truncated frame");
 }
 
@@ -286,7 +290,8 @@ static void stalled_case(void)
     raw_send(fd, b + 3, FRAME_HEADER + n - 3);
     got = read_reply(fd, text, sizeof text);
     outcome("the stalled client, completed", got, text, MGR_OK);
-    close(fd);
+    if (close(fd) == -1)
+        die("close");
 }
 
 /* A client sends requests and never reads a reply. The server stops
@@ -325,7 +330,8 @@ static void deaf_case(void)
     still_served("a client that never reads");
     say("probe: %-36s -> %ld requests sent, none read; others still served",
         "a client that never reads replies", sent);
-    close(fd);
+    if (close(fd) == -1)
+        die("close");
     still_served("a deaf client hung up");
 }
 
@@ -350,7 +356,8 @@ static void crowd_case(mgr_conn *mine)
     if (k != MGR_MAX_CLIENTS)
         failures++;
     for (int i = 0; i < k; i++)
-        close(fds[i]);
+        if (close(fds[i]) == -1)
+            die("close");
     mgr_must(mgr_len(mine, dict_id, &len), mine, "len(d)");
     still_served("too many clients");
 }
@@ -412,7 +419,8 @@ static void limits_case(mgr_conn *mine)
     got = read_reply(fd, text, sizeof text);
     snprintf(what, sizeof what, "a copy of %d strings (2 MB)", MGR_MAX_ITEMS);
     outcome(what, got, text, MGR_E_SIZE);
-    close(fd);
+    if (close(fd) == -1)
+        die("close");
     still_served("the limits");
 }
 
@@ -482,7 +490,8 @@ static void random_case(long rounds)
         failures++;
     say("probe: %-36s -> %ld replies (%ld OK, %ld errors), connection open (expected %ld replies)",
         "random requests", replies, oks, replies - oks, rounds);
-    close(fd);
+    if (close(fd) == -1)
+        die("close");
 }
 
 int main(int argc, char *argv[])
@@ -518,7 +527,8 @@ int main(int argc, char *argv[])
     random_case(rounds);
     still_served("all that");
 
-    mgr_close(c);
+    if (mgr_close(c) == -1)
+        die("mgr_close");
     {
         int code = manager_shutdown(m);
         if (code != 0)

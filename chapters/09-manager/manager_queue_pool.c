@@ -71,11 +71,12 @@ static int writer(const void *arg, size_t arg_len, void *result, size_t *result_
     }
     if (n <= job.items || mgr_queue_put(c, job.queue, mgr_none()) != MGR_OK) {
         pool_fail("writer: q.put: %s", mgr_error(c));
-        mgr_close(c);
+        (void)mgr_close(c);     /* already failing: the put is what went wrong */
         return -1;
     }
     say("writer (%ld): put None: no more items", (long)getpid());
-    mgr_close(c);
+    if (mgr_close(c) == -1)
+        return pool_fail("writer: close: %s", strerror(errno));
     n--;
     memcpy(result, &n, sizeof n);
     *result_len = sizeof n;
@@ -103,20 +104,21 @@ static int reader(const void *arg, size_t arg_len, void *result, size_t *result_
         int st = mgr_queue_get(c, job.queue, READER_PATIENCE, &v);
         if (st != MGR_OK) {
             pool_fail("reader: q.get: %s", st == -1 ? errno_name(errno) : mgr_error(c));
-            mgr_close(c);
+            (void)mgr_close(c); /* already failing: the get is what went wrong */
             return -1;
         }
         if (v.type == MGR_NONE)
             break;
         if (v.type != MGR_INT || n == MAX_ITEMS) {
-            mgr_close(c);
+            (void)mgr_close(c); /* already failing */
             return pool_fail("reader: an item that is not expected");
         }
         say("reader (%ld): got %lld", (long)getpid(), (long long)v.i);
         got[n++] = v.i;
     }
     say("reader (%ld): got None: %zu items", (long)getpid(), n);
-    mgr_close(c);
+    if (mgr_close(c) == -1)
+        return pool_fail("reader: close: %s", strerror(errno));
     memcpy(result, got, n * sizeof got[0]);
     *result_len = n * sizeof got[0];
     return 0;
@@ -193,7 +195,8 @@ int main(int argc, char *argv[])
         ok = 0;
     pool_free(p);
 
-    mgr_close(c);
+    if (mgr_close(c) == -1)
+        die("mgr_close");
     if (manager_shutdown(m) != 0)
         ok = 0;
     say("main   (%ld): check: the reader got every item the writer put, in order: %s",

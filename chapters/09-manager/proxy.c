@@ -190,7 +190,7 @@ fail:
     {
         int saved = errno;
         if (c->fd != -1)
-            close(c->fd);
+            (void)close(c->fd);         /* the first error is the one to report */
         free(c->buf);
         free(c);
         errno = saved;
@@ -198,13 +198,18 @@ fail:
     return NULL;
 }
 
-void mgr_close(mgr_conn *c)
+int mgr_close(mgr_conn *c)
 {
+    int r, err;
+
     if (c == NULL)
-        return;
-    close(c->fd);       /* the server sees end-of-file and forgets us */
+        return 0;
+    r = close(c->fd);   /* the server sees end-of-file and forgets us */
+    err = errno;
     free(c->buf);
     free(c);
+    errno = err;
+    return r;
 }
 
 pid_t mgr_server_pid(const mgr_conn *c)

@@ -144,7 +144,8 @@ void cloexec_pipe(int fds[2])
             int high = fcntl(fds[i], F_DUPFD_CLOEXEC, STDERR_FILENO + 1);
             if (high == -1)
                 die("fcntl(F_DUPFD_CLOEXEC)");
-            close(fds[i]);
+            if (close(fds[i]) == -1)
+                die("close");
             fds[i] = high;
         } else {
             set_cloexec(fds[i]);

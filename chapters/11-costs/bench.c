@@ -33,9 +33,11 @@ static void on_signal(int sig)
 {
     struct sigaction dfl;
 
+    /* A handler has nowhere to report a failure: the results are ignored
+     * on purpose, and the signal is raised again whatever happens. */
     for (int i = 0; i < nkids; i++)
         if (kids[i] > 0)
-            kill(kids[i], SIGKILL);
+            (void)kill(kids[i], SIGKILL);
     for (int i = 0; i < nkids; i++)
         if (kids[i] > 0)
             while (waitpid(kids[i], NULL, 0) == -1 && errno == EINTR)
@@ -43,7 +45,7 @@ static void on_signal(int sig)
     memset(&dfl, 0, sizeof dfl);
     dfl.sa_handler = SIG_DFL;
     sigemptyset(&dfl.sa_mask);
-    sigaction(sig, &dfl, NULL);
+    (void)sigaction(sig, &dfl, NULL);
     raise(sig);
 }
 

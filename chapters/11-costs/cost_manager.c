@@ -82,7 +82,8 @@ static double dict_set(long n)
         mgr_must(mgr_dict_set(c, d, mgr_str("key"), mgr_int(i)), c, "d['key'] = i");
     }
     us = bench_us_per_op(start, n);
-    mgr_close(c);
+    if (mgr_close(c) == -1)
+        die("mgr_close");
     if (manager_shutdown(m) != 0)
         fatal("the manager's server did not stop cleanly");
     return us;

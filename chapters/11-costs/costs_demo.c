@@ -144,14 +144,16 @@ static void on_signal(int sig)
 
     if (pid > 0) {
         int reaped = 0;
-        kill(pid, SIGTERM);
+        /* A handler has nowhere to report a failure: results are ignored
+         * on purpose, and the signal is raised again whatever happens. */
+        (void)kill(pid, SIGTERM);
         for (int i = 0; i < 50 && !reaped; i++) {
             reaped = waitpid(pid, NULL, WNOHANG) == pid;
             if (!reaped)
                 nanosleep(&tenth, NULL);
         }
         if (!reaped) {
-            kill(pid, SIGKILL);
+            (void)kill(pid, SIGKILL);
             while (waitpid(pid, NULL, 0) == -1 && errno == EINTR)
                 continue;
         }
@@ -159,7 +161,7 @@ static void on_signal(int sig)
     memset(&dfl, 0, sizeof dfl);
     dfl.sa_handler = SIG_DFL;
     sigemptyset(&dfl.sa_mask);
-    sigaction(sig, &dfl, NULL);
+    (void)sigaction(sig, &dfl, NULL);
     raise(sig);
 }
 

@@ -52,7 +52,8 @@ test: all
 # any figure that must be zero is not. The in-place binaries are not
 # touched. make check-PART runs one part (see CHECK_PARTS).
 # make stress [N=20]: the suite N times under a CPU load, then N times pinned
-# to one CPU; every flake reported with its test and output.
+# to one CPU; every flake reported with its test and output. STRESS_MODES=
+# load or pinned runs one round; STRESS_CPU=1 pins to CPU 1 instead of 0.
 FUZZ_TIME    ?= 60
 CHECK_RANDOM ?= 15
 CHECK_PACE   ?= 0.2

@@ -83,3 +83,84 @@ chapter_programs() {
     tracked=$(git -C "$WB_ROOT" ls-files -z | (cd "$WB_ROOT" && xargs -0 -r file) | grep -E 'ELF|Mach-O|current ar archive' || true)
     [ -z "$tracked" ] || flunk "binaries tracked: $tracked"
 }
+
+# ---- the line helpers of test_helper.bash --------------------------------
+# Every ordering test stands on them, so each is shown to fail where it must.
+# given LINE...: the lines a helper sees, as if a program had printed them.
+given() { lines=("$@"); }
+
+# refuses CMD...: the check fails (run replaces $lines, so given comes first).
+refuses() {
+    run "$@"
+    [ "$status" -ne 0 ] || { echo "should have failed: $*" >&2; return 1; }
+}
+
+@test "helpers: counts and matches are line by line, by extended regex" {
+    given 'worker 12 task 1  start' 'parent 10 task 1  result 1' 'worker 13 task 2  start'
+    assert_count 2 '^worker +[0-9]+ +task [0-9]  start$'
+    [ "$(count_lines 'task')" -eq 3 ]
+    [ "$(count_lines '^task')" -eq 0 ]
+    assert_line_re 'result 1$'
+    refute_line_re 'FAILED'
+    given 'worker 12 task 1  start' 'parent 10 task 1  result 1' 'worker 13 task 2  start'
+    refuses assert_count 1 '^worker '
+    given 'a' 'b'
+    refuses assert_line_re 'c'
+    given 'a' 'b'
+    refuses refute_line_re 'b'
+    # A bad regular expression fails whatever asked, never passes unseen.
+    given 'a (b' 'c'
+    refuses assert_line_re '(b'
+    given 'a (b' 'c'
+    refuses refute_line_re '(b'
+    # No lines at all: even a pattern for the empty line matches nothing.
+    given
+    [ "$(count_lines '^$')" -eq 0 ]
+    [ "$(count_lines '.*')" -eq 0 ]
+    [ -z "$(line_numbers '.*')" ]
+}
+
+@test "helpers: line_numbers are indexes into lines; assert_before sees order" {
+    given 'start 1' 'end 1' 'start 2' 'end 2'
+    [ "$(line_numbers '^end ' | tr '\n' ' ')" = "1 3 " ]
+    assert_before '^start 1$' '^end '
+    given 'start 1' 'end 1' 'start 2' 'end 2'
+    refuses assert_before '^start ' '^end '      # start 2 comes after end 1
+    given 'start 1' 'end 1'
+    refuses assert_before '^start ' '^nothing'
+    given 'start 1' 'end 1'
+    refuses assert_before '^nothing' '^end '
+}
+
+@test "helpers: max_overlap counts what is open at once, in output order" {
+    given 'S a' 'S b' 'E a' 'S c' 'E b' 'E c'
+    [ "$(max_overlap '^S ' '^E ')" -eq 2 ]
+    given 'S a' 'E a' 'S b' 'E b'
+    [ "$(max_overlap '^S ' '^E ')" -eq 1 ]
+    assert_max_overlap 1 '^S ' '^E '
+    given 'S a' 'S b' 'S c' 'E a' 'E b' 'E c'
+    [ "$(max_overlap '^S ' '^E ')" -eq 3 ]
+    refuses assert_max_overlap 2 '^S ' '^E '
+    # An end before any start, or no start at all, is refused.
+    given 'E a' 'S a'
+    [ "$(max_overlap '^S ' '^E ')" -eq -1 ]
+    refuses assert_max_overlap 2 '^S ' '^E '
+    given 'x' 'y'
+    refuses assert_max_overlap 2 '^S ' '^E '
+    # A line that matches both patterns counts as a start only.
+    given 'S E' 'S E' 'E x'
+    [ "$(max_overlap '^S' 'E')" -eq 2 ]
+}
+
+@test "helpers: capture prints the first match's group; assert_lines_any_order is exact" {
+    given 'pid 10' 'child 11 exited' 'child 12 exited'
+    [ "$(capture '^child ([0-9]+) exited$')" = 11 ]
+    given 'pid 10'
+    refuses capture '^child ([0-9]+)'
+    given 'b c' 'a.c'
+    assert_lines_any_order 'a.c' 'b c'
+    given 'b c' 'abc'
+    refuses assert_lines_any_order 'a.c'       # a fixed string, not a pattern
+    given 'b c' 'a.c'
+    refuses assert_lines_any_order 'b'         # the whole line
+}

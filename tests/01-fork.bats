@@ -98,7 +98,7 @@ fork_buffering_to_file() {
         cmd="$WB_WRAP $WB_BIN_ROOT/chapters/01-fork/fork_buffering"
     else
         need_python
-        cmd="python3 $WB_ROOT/chapters/01-fork/fork_buffering.py"
+        cmd="$WB_PYTHON $WB_ROOT/chapters/01-fork/fork_buffering.py"
     fi
     run_limited sh -c "$cmd -m broken > '$out'"
     assert_success

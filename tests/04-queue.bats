@@ -228,7 +228,7 @@ queue_workers_100k() {
         cmd="$WB_WRAP $WB_BIN_ROOT/chapters/04-queue/queue_workers"
     else
         need_python
-        cmd="python3 $WB_ROOT/chapters/04-queue/queue_workers.py"
+        cmd="$WB_PYTHON $WB_ROOT/chapters/04-queue/queue_workers.py"
     fi
     # 200000 lines of output take a few seconds: more than the usual limit
     # on a busy machine.

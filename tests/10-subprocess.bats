@@ -35,7 +35,7 @@ run_failing() {
         cmd=($WB_WRAP "$WB_BIN_ROOT/chapters/$CH/$program")
     else
         need_python
-        cmd=(python3 "$WB_ROOT/chapters/$CH/$program.py")
+        cmd=("$WB_PYTHON" "$WB_ROOT/chapters/$CH/$program.py")
     fi
     limit=$(awk -v t="$WB_TIMEOUT" -v s="$WB_TIMEOUT_SCALE" 'BEGIN { printf "%d", t * s }')
     run ! --separate-stderr timeout -k 5 "$limit" "${cmd[@]}" "$@"
@@ -476,7 +476,7 @@ subprocess_timeout_forward() {
         cmd=($WB_WRAP "$WB_BIN_ROOT/chapters/$CH/subprocess_timeout")
     else
         need_python
-        cmd=(python3 "$WB_ROOT/chapters/$CH/subprocess_timeout.py")
+        cmd=("$WB_PYTHON" "$WB_ROOT/chapters/$CH/subprocess_timeout.py")
     fi
     mkfifo "$fifo"
     "${cmd[@]}" -t 60 -- sh -c 'sleep 60; echo never' > "$fifo" 2>&1 &

@@ -155,7 +155,7 @@ interrupted_checks() {
     if [ "$impl" = py ]; then
         need_python
         path=$WB_ROOT/chapters/11-costs/$prog.py
-        run timeout -k 10 -s TERM 1 python3 "$path" -r "$row" -s "$scale"
+        run timeout -k 10 -s TERM 1 "$WB_PYTHON" "$path" -r "$row" -s "$scale"
     else
         path=$WB_BIN_ROOT/chapters/11-costs/$prog
         # shellcheck disable=SC2086  # WB_WRAP is a command line of its own

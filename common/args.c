@@ -10,20 +10,14 @@
 
 #include "common.h"
 
-/* The program's name and usage line: set once by prog_init(), read by the
- * error and usage messages. The only global state of the helpers. */
-static const char *name = "workbook";
+/* The usage line: set once by prog_init(), read by the usage messages.
+ * (The program's name is kept by error.c, which every message needs.) */
 static const char *usage_text = "";
-
-const char *prog_name(void)
-{
-    return name;
-}
 
 static void print_usage(int fd)
 {
     /* No space after the name of a program without options. */
-    say_to(fd, "usage: %s%s%s", name, usage_text[0] != '\0' ? " " : "", usage_text);
+    say_to(fd, "usage: %s%s%s", prog_name(), usage_text[0] != '\0' ? " " : "", usage_text);
 }
 
 void usage_error(const char *fmt, ...)
@@ -41,18 +35,16 @@ void usage_error(const char *fmt, ...)
             *c = '?';
     fflush(stdout);
     /* One line: what is wrong, then how to call the program. */
-    say_to(STDERR_FILENO, "%s: %s; usage: %s%s%s", name, msg, name,
+    say_to(STDERR_FILENO, "%s: %s; usage: %s%s%s", prog_name(), msg, prog_name(),
            usage_text[0] != '\0' ? " " : "", usage_text);
     exit(2);
 }
 
 void prog_init(int argc, char *argv[], const char *usage)
 {
-    const char *slash;
-
     if (argc > 0 && argv[0] != NULL && argv[0][0] != '\0') {
-        slash = strrchr(argv[0], '/');
-        name = slash ? slash + 1 : argv[0];
+        const char *slash = strrchr(argv[0], '/');
+        set_prog_name(slash ? slash + 1 : argv[0]);
     }
     usage_text = usage;
     /* getopt knows no long options; --help is the one we answer. */
@@ -61,7 +53,9 @@ void prog_init(int argc, char *argv[], const char *usage)
             print_usage(STDOUT_FILENO);
             exit(0);
         }
-    (void)pace_factor();        /* a bad WORKBOOK_PACE is refused now */
+    if (pace_factor() < 0)      /* a bad WORKBOOK_PACE is refused now */
+        usage_error("WORKBOOK_PACE must be a number from 0 to %g, not '%s'",
+                    PACE_MAX, getenv("WORKBOOK_PACE"));
 }
 
 int get_option(int argc, char *argv[], const char *optstring)

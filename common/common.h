@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdnoreturn.h>
 #include <sys/types.h>
+#include <time.h>
 
 #if defined(__GNUC__) || defined(__clang__)
 #define WB_PRINTF(f, a) __attribute__((format(printf, f, a)))
@@ -34,6 +35,12 @@ noreturn void die_child(const char *fmt, ...) WB_PRINTF(1, 2);
 noreturn void fatal(const char *fmt, ...) WB_PRINTF(1, 2);
 const char *errno_name(int err);    /* EINTR -> "EINTR"; unknown -> "E?"   */
 const char *signal_name(int sig);   /* SIGTERM -> "SIGTERM"; unknown -> "SIG?" */
+const char *prog_name(void);        /* the name messages start with        */
+void set_prog_name(const char *name);       /* prog_init() calls it        */
+/* The pthread_* functions do not set errno: they RETURN the error number
+ * (0 for success). check_pthread(err, "pthread_mutex_lock") dies with that
+ * number's name and text when err is not 0, like die() after a system call. */
+void check_pthread(int err, const char *call);
 
 /* ---- whole-line output (say.c) -----------------------------------------
  * say() formats one line into a buffer and hands it to the kernel with ONE
@@ -49,21 +56,49 @@ void vsay_to(int fd, const char *fmt, va_list ap);
 
 /* write_all/read_full loop over short counts and EINTR (chapter 03 shows
  * why a read from a pipe may return fewer bytes than asked for).
- * write_all returns 0, or -1 with errno set.
+ * write_all returns 0, or -1 with errno set. send_all is write_all for a
+ * socket: a peer that has gone gives EPIPE, never SIGPIPE (MSG_NOSIGNAL).
  * read_full returns the number of bytes read: n, or fewer at end of file;
  * -1 with errno set on error. */
 int write_all(int fd, const void *buf, size_t n);
+int send_all(int sock, const void *buf, size_t n);
 ssize_t read_full(int fd, void *buf, size_t n);
 
 /* ---- pacing (pace.c) ----------------------------------------------------
  * Every pause of every demo goes through pace(): it sleeps seconds times
  * WORKBOOK_PACE (default 1; 0 means no pause at all; 0.1 is ten times
- * faster). prog_init() checks the variable, so a bad value is a usage error
- * before the program does anything. pace() is never synchronisation: the
- * tests run with WORKBOOK_PACE=0, and every program must stay correct. */
+ * faster). pace_factor() is that number, or -1 if the variable holds
+ * anything but one from 0 to PACE_MAX: prog_init() refuses that with a
+ * usage error before the program does anything. pace() is never
+ * synchronisation: the tests run with WORKBOOK_PACE=0, and every program
+ * must stay correct. */
+#define PACE_MAX 100.0
 void pace(double seconds);
 double pace_factor(void);
-double now_seconds(void);       /* CLOCK_MONOTONIC, in seconds */
+
+/* ---- time (clock.c) -----------------------------------------------------
+ * now_seconds(): CLOCK_MONOTONIC in seconds, the one clock for durations
+ * (it never jumps when someone sets the date). The timed waits of POSIX
+ * (sem_timedwait, pthread_mutex_timedlock, pthread_cond_timedwait) take a
+ * deadline, a moment on a clock, not a duration: deadline_in(CLOCK_REALTIME,
+ * 2.5) is that clock's now + 2.5 s (a negative duration counts as 0). */
+double now_seconds(void);
+struct timespec deadline_in(clockid_t clock, double seconds);
+
+/* ---- shared memory (shared.c), taught in chapter 04 -----------------------
+ * shared_alloc(size): zero-filled memory that stays SHARED with the
+ * children forked after it (memory from malloc is copied by fork instead:
+ * chapter 01, fork_isolation). Dies if the memory cannot be had.
+ * shared_free() unmaps it (each process unmaps its own view). */
+void *shared_alloc(size_t size);
+void shared_free(void *p, size_t size);
+
+/* ---- descriptor flags (fd.c) ----------------------------------------------
+ * set_cloexec(fd): the fd is closed by exec (chapter 10), so a command never
+ * inherits it. set_nonblocking(fd): a read or write that would wait fails
+ * with EAGAIN instead. Both die on failure. */
+void set_cloexec(int fd);
+void set_nonblocking(int fd);
 
 /* ---- arguments (args.c) -------------------------------------------------
  * prog_init(argc, argv, "[-n WORKERS] [-c COUNT]") records the program's
@@ -74,7 +109,6 @@ double now_seconds(void);       /* CLOCK_MONOTONIC, in seconds */
  * refuses arguments left after the options. A usage error is ONE line on
  * stderr, then exit status 2. */
 void prog_init(int argc, char *argv[], const char *usage);
-const char *prog_name(void);
 int get_option(int argc, char *argv[], const char *optstring);
 long arg_long(const char *text, int opt, long min, long max);
 double arg_double(const char *text, int opt, double min, double max);

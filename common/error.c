@@ -11,6 +11,19 @@
 
 #include "common.h"
 
+/* The program's name, for every message: set by prog_init() (args.c). */
+static const char *name = "workbook";
+
+void set_prog_name(const char *text)
+{
+    name = text;
+}
+
+const char *prog_name(void)
+{
+    return name;
+}
+
 #define NAME(e) { e, #e }
 static const struct { int value; const char *name; } errnos[] = {
     NAME(EPERM), NAME(ENOENT), NAME(ESRCH), NAME(EINTR), NAME(EIO),
@@ -98,4 +111,12 @@ void fatal(const char *fmt, ...)
     report(-1, true, fmt, ap);
     va_end(ap);
     exit(EXIT_FAILURE);
+}
+
+void check_pthread(int err, const char *call)
+{
+    if (err != 0) {
+        errno = err;            /* pthread_* return the error, and leave errno */
+        die("%s", call);
+    }
 }

@@ -1,4 +1,5 @@
-/* pace.c - every pause of every demo, scaled by WORKBOOK_PACE.
+/* pace.c - every pause of every demo, scaled by WORKBOOK_PACE. It calls no
+ * other helper: prog_init() (args.c) refuses a bad value.
  * SPDX-License-Identifier: MIT */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
@@ -8,8 +9,6 @@
 #include <time.h>
 
 #include "common.h"
-
-#define PACE_MAX 100.0
 
 /* WORKBOOK_PACE: unset means 1; otherwise a number from 0 to 100, written
  * as digits with at most one decimal point ("0", "0.5", "2", ".1"): the
@@ -40,15 +39,13 @@ double pace_factor(void)
 
     if (factor == -2.0)
         factor = parse_pace();
-    if (factor < 0.0)
-        usage_error("WORKBOOK_PACE must be a number from 0 to %g, not '%s'",
-                    PACE_MAX, getenv("WORKBOOK_PACE"));
     return factor;
 }
 
 void pace(double seconds)
 {
-    double total = seconds * pace_factor();
+    double factor = pace_factor();
+    double total = seconds * (factor < 0.0 ? 1.0 : factor);
     struct timespec left;
 
     if (total <= 0.0)
@@ -58,13 +55,4 @@ void pace(double seconds)
     /* A signal handler may interrupt the sleep: sleep the rest. */
     while (nanosleep(&left, &left) == -1 && errno == EINTR)
         continue;
-}
-
-double now_seconds(void)
-{
-    struct timespec t;
-
-    if (clock_gettime(CLOCK_MONOTONIC, &t) == -1)
-        die("clock_gettime");
-    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }

@@ -54,22 +54,33 @@ clean:
 	rm -f $(LIB) $(LIB_OBJS)
 else
 # In a chapter folder: every *.c is a program, except helper sources that
-# are not programs, which a chapter Makefile lists in LOCAL_SRCS before the
-# include: its own (LOCAL_SRCS := queue.c) or an earlier chapter's
-# (LOCAL_SRCS := ../04-queue/queue.c); they are linked into every program.
+# are not programs. A chapter Makefile names them before the include:
+#   LOCAL_SRCS := queue.c            linked into every program of the folder
+#   manager_queue_pool_SRCS := ../05-pool/pool.c
+#                                    linked into that one program only
+#   EXTRA_PROGRAMS := cost_queue_fast
+#   cost_queue_fast_MAIN := cost_queue.c
+#                                    a second program from another's source,
+#                                    linked with its own cost_queue_fast_SRCS
+# A program gets -I for the folder of each helper it links, and no other: a
+# header name ("queue.h") means the one its own helpers implement.
 CHAPTER    := $(firstword $(subst -, ,$(notdir $(CURDIR))))
 OUTP       := $(if $(BUILD_ROOT),$(OUT)/)
-LOCAL_DIRS := $(filter-out ./,$(sort $(dir $(LOCAL_SRCS))))
-LOCAL_OBJS := $(addprefix $(OUTP),$(notdir $(LOCAL_SRCS:.c=.o)))
-PROGRAMS   := $(patsubst %.c,%,$(filter-out $(notdir $(LOCAL_SRCS)),$(wildcard *.c)))
-CPPFLAGS   += $(addprefix -I,$(LOCAL_DIRS))
+MAINS      := $(patsubst %.c,%,$(wildcard *.c))
+ALL_SRCS   := $(sort $(LOCAL_SRCS) $(foreach p,$(MAINS) $(EXTRA_PROGRAMS),$($(p)_SRCS)))
+PROGRAMS   := $(filter-out $(notdir $(ALL_SRCS:.c=)),$(MAINS)) $(EXTRA_PROGRAMS)
+LOCAL_DIRS := $(filter-out ./,$(sort $(dir $(ALL_SRCS))))
+objs_of     = $(addprefix $(OUTP),$(notdir $(1:.c=.o)))
+incs_of     = $(addprefix -I,$(filter-out ./,$(sort $(dir $(1)))))
+main_of     = $(or $($(1)_MAIN),$(1).c)
 # Keep the helper objects: as intermediate files make would delete them
 # after each build, and compile them again the next time.
-.SECONDARY: $(LOCAL_OBJS)
+.SECONDARY: $(call objs_of,$(ALL_SRCS))
 vpath %.c $(LOCAL_DIRS)
 vpath %.h $(LOCAL_DIRS)
 BINARIES   := $(PROGRAMS:%=$(OUTP)%)
 MKOUT      := $(if $(BUILD_ROOT),| $(OUT))
+DEPS       := $(HEADERS) $(wildcard *.h $(addsuffix *.h,$(LOCAL_DIRS)))
 
 .PHONY: chapter-$(CHAPTER) $(if $(BUILD_ROOT),$(PROGRAMS))
 all chapter-$(CHAPTER): $(BINARIES)
@@ -79,11 +90,18 @@ ifdef BUILD_ROOT
 $(PROGRAMS): %: $(OUT)/%
 endif
 
-$(OUTP)%.o: %.c $(HEADERS) $(wildcard *.h $(addsuffix *.h,$(LOCAL_DIRS))) $(MKOUT)
-	$(CC) $(WB_FLAGS) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+# A helper object: a quoted #include finds its own folder's headers first,
+# then those of the other helpers' folders (event.c uses chapter 06's lock.h).
+$(OUTP)%.o: %.c $(DEPS) $(MKOUT)
+	$(CC) $(WB_FLAGS) $(CPPFLAGS) $(call incs_of,$(ALL_SRCS)) $(CFLAGS) -c -o $@ $<
 
-$(OUTP)%: %.c $(LOCAL_OBJS) $(LIB) $(HEADERS) $(wildcard *.h $(addsuffix *.h,$(LOCAL_DIRS))) $(MKOUT)
-	$(CC) $(WB_FLAGS) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LOCAL_OBJS) $(LIB) $(LDLIBS)
+# One rule per program: its main source, and exactly the helpers it links.
+define program_rule
+$(OUTP)$(1): $(call main_of,$(1)) $(call objs_of,$(LOCAL_SRCS) $($(1)_SRCS)) $(LIB) $(DEPS) $(MKOUT)
+	$$(CC) $$(WB_FLAGS) $$(CPPFLAGS) $(call incs_of,$(LOCAL_SRCS) $($(1)_SRCS)) $$(CFLAGS) $$(LDFLAGS) \
+	    -o $$@ $$< $(call objs_of,$(LOCAL_SRCS) $($(1)_SRCS)) $$(LIB) $$(LDLIBS)
+endef
+$(foreach p,$(PROGRAMS),$(eval $(call program_rule,$(p))))
 
 ifdef BUILD_ROOT
 $(OUT):
@@ -91,5 +109,5 @@ $(OUT):
 endif
 
 clean:
-	rm -f $(PROGRAMS) $(notdir $(LOCAL_SRCS:.c=.o))
+	rm -f $(PROGRAMS) $(notdir $(ALL_SRCS:.c=.o))
 endif

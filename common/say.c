@@ -4,7 +4,15 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
+
+/* MSG_NOSIGNAL (POSIX.1-2008, but missing from older macOS SDKs): a send
+ * to a socket whose peer has gone fails with EPIPE instead of raising
+ * SIGPIPE. Without it, send_all is write_all. */
+#ifndef MSG_NOSIGNAL
+#define MSG_NOSIGNAL 0
+#endif
 
 #include "common.h"
 
@@ -43,12 +51,13 @@ void say(const char *fmt, ...)
     va_end(ap);
 }
 
-int write_all(int fd, const void *buf, size_t n)
+/* The one loop over short writes: write(2), or send(2) on a socket. */
+static int put_all(int fd, const void *buf, size_t n, int sock)
 {
     const char *p = buf;
 
     while (n > 0) {
-        ssize_t w = write(fd, p, n);
+        ssize_t w = sock ? send(fd, p, n, MSG_NOSIGNAL) : write(fd, p, n);
         if (w == -1) {
             if (errno == EINTR)
                 continue;
@@ -58,6 +67,16 @@ int write_all(int fd, const void *buf, size_t n)
         n -= (size_t)w;
     }
     return 0;
+}
+
+int write_all(int fd, const void *buf, size_t n)
+{
+    return put_all(fd, buf, n, 0);
+}
+
+int send_all(int sock, const void *buf, size_t n)
+{
+    return put_all(sock, buf, n, 1);
 }
 
 ssize_t read_full(int fd, void *buf, size_t n)

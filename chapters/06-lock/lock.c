@@ -1,10 +1,6 @@
 /* lock.c - a Lock that several processes share (see lock.h; chapter 06).
  * SPDX-License-Identifier: MIT */
 #define _POSIX_C_SOURCE 200809L
-/* MAP_ANONYMOUS is in POSIX.1-2024 but not in POSIX.1-2008, so glibc shows
- * it only with _DEFAULT_SOURCE. Where it is missing, shared_alloc falls back
- * to a POSIX shared-memory object (see below). */
-#define _DEFAULT_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -12,53 +8,11 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "common.h"
 #include "lock.h"
-
-void *shared_alloc(size_t size)
-{
-    void *p;
-
-#ifdef MAP_ANONYMOUS
-    /* MAP_SHARED: the pages are shared with the children, not copied;
-     * MAP_ANONYMOUS: no file behind them, and zero-filled. */
-    p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    if (p == MAP_FAILED)
-        die("mmap");
-#else
-    /* Fallback: a POSIX shared-memory object, unlinked as soon as it is
-     * mapped, so that no name is left behind (the mapping keeps it alive). */
-    char name[64];
-    static unsigned serial;
-    int fd;
-
-    snprintf(name, sizeof name, "/shared_alloc-%ld-%u", (long)getpid(), serial++);
-    fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL, 0600);
-    if (fd == -1)
-        die("shm_open %s", name);
-    if (shm_unlink(name) == -1)
-        die("shm_unlink %s", name);
-    if (ftruncate(fd, (off_t)size) == -1)   /* new bytes read as zero */
-        die("ftruncate");
-    p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-    if (p == MAP_FAILED)
-        die("mmap");
-    if (close(fd) == -1)
-        die("close");
-#endif
-    return p;
-}
-
-void shared_free(void *p, size_t size)
-{
-    if (munmap(p, size) == -1)
-        die("munmap");
-}
 
 int unnamed_file(const char *prefix)
 {
@@ -76,14 +30,6 @@ int unnamed_file(const char *prefix)
     if (unlink(path) == -1)
         die("unlink %s", path);
     return fd;
-}
-
-void check_pthread(int err, const char *call)
-{
-    if (err != 0) {
-        errno = err;
-        die("%s", call);
-    }
 }
 
 void shared_mutex_init(pthread_mutex_t *mutex, bool robust)
@@ -104,25 +50,6 @@ void shared_mutex_init(pthread_mutex_t *mutex, bool robust)
                       "pthread_mutexattr_setrobust");
     check_pthread(pthread_mutex_init(mutex, &attr), "pthread_mutex_init");
     check_pthread(pthread_mutexattr_destroy(&attr), "pthread_mutexattr_destroy");
-}
-
-struct timespec deadline_in(clockid_t clock, double seconds)
-{
-    struct timespec t;
-    time_t whole;
-
-    if (seconds < 0)            /* a time already past: Python treats it as 0 */
-        seconds = 0;
-    whole = (time_t)seconds;
-    if (clock_gettime(clock, &t) == -1)
-        die("clock_gettime");
-    t.tv_sec += whole;
-    t.tv_nsec += (long)((seconds - (double)whole) * 1e9);
-    if (t.tv_nsec >= 1000000000L) {
-        t.tv_sec++;
-        t.tv_nsec -= 1000000000L;
-    }
-    return t;
 }
 
 void lock_init(struct lock *lock)

@@ -38,7 +38,6 @@
 #include <unistd.h>
 
 #include "common.h"
-#include "lock.h"               /* shared_alloc, from chapter 06 */
 
 #define MAX_WORKERS 64
 

@@ -24,7 +24,6 @@
 
 #include "common.h"
 #include "event.h"              /* start_line_* */
-#include "lock.h"               /* shared_alloc, check_pthread: chapter 06 */
 
 #define MAX_WORKERS 16
 

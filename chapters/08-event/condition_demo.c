@@ -31,7 +31,7 @@
 
 #include "common.h"
 #include "event.h"              /* shared_cond_init, start_line_* */
-#include "lock.h"               /* shared_alloc, shared_mutex_init: chapter 06 */
+#include "lock.h"               /* shared_mutex_init: chapter 06 */
 
 #define MAX_SLOTS 16
 #define MAX_CONSUMERS 16

@@ -11,7 +11,7 @@
 
 #include "common.h"
 #include "event.h"
-#include "lock.h"               /* shared_mutex_init, check_pthread, deadline_in */
+#include "lock.h"               /* shared_mutex_init: chapter 06 */
 
 /* Before it sleeps, a waiter looks at the flag up to SPINS times, calling
  * sched_yield() in between to let other processes (the setter, if it shares

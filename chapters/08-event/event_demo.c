@@ -28,7 +28,6 @@
 
 #include "common.h"
 #include "event.h"
-#include "lock.h"               /* shared_alloc, from chapter 06 */
 
 #define TIMEOUT 2.0             /* seconds (times WORKBOOK_PACE), as in the tutorial */
 

@@ -148,7 +148,7 @@ static void log_line(const struct server *s, const char *fmt, ...)
     say("manager (%ld): %s", (long)getpid(), line);
 }
 
-static int set_nonblocking(int fd)
+static int try_nonblocking(int fd)
 {
     int fl = fcntl(fd, F_GETFL);
 
@@ -157,7 +157,7 @@ static int set_nonblocking(int fd)
     return 0;
 }
 
-static int set_cloexec(int fd)
+static int try_cloexec(int fd)
 {
     int fl = fcntl(fd, F_GETFD);
 
@@ -707,7 +707,7 @@ static void accept_clients(struct server *s)
                 return;                 /* out of descriptors: try later */
             die_child("accept");
         }
-        if (set_nonblocking(fd) == -1 || set_cloexec(fd) == -1)
+        if (try_nonblocking(fd) == -1 || try_cloexec(fd) == -1)
             die_child("fcntl");
 
         /* Who is it? The directory's mode already keeps other users out;
@@ -875,8 +875,8 @@ static void server_main(int listen_fd, int lifeline, const char *dir,
      * owner decides. A client that vanishes must not kill us: SIGPIPE off. */
     if (pipe(sp) == -1)
         server_fail(dir, path, "pipe");
-    if (set_nonblocking(sp[0]) == -1 || set_nonblocking(sp[1]) == -1
-        || set_cloexec(sp[0]) == -1 || set_cloexec(sp[1]) == -1)
+    if (try_nonblocking(sp[0]) == -1 || try_nonblocking(sp[1]) == -1
+        || try_cloexec(sp[0]) == -1 || try_cloexec(sp[1]) == -1)
         server_fail(dir, path, "fcntl");
     s.sig_fd = sp[0];
     sig_pipe_w = sp[1];
@@ -894,7 +894,7 @@ static void server_main(int listen_fd, int lifeline, const char *dir,
     stop_signals(&stops);
     if (sigprocmask(SIG_UNBLOCK, &stops, NULL) == -1)
         server_fail(dir, path, "sigprocmask");
-    if (set_nonblocking(listen_fd) == -1)
+    if (try_nonblocking(listen_fd) == -1)
         server_fail(dir, path, "fcntl");
 
     serve(&s);
@@ -987,7 +987,7 @@ manager *manager_start(unsigned flags)
     strcpy(m->path, addr.sun_path);
     /* From listen() on the kernel queues connections: a client may
      * connect before the server has even started. */
-    if (listen(fd, SOMAXCONN) == -1 || set_cloexec(fd) == -1) {
+    if (listen(fd, SOMAXCONN) == -1 || try_cloexec(fd) == -1) {
         undo(m, fd, -1, -1);
         return NULL;
     }
@@ -998,7 +998,7 @@ manager *manager_start(unsigned flags)
         undo(m, fd, -1, -1);
         return NULL;
     }
-    if (set_cloexec(life[0]) == -1 || set_cloexec(life[1]) == -1) {
+    if (try_cloexec(life[0]) == -1 || try_cloexec(life[1]) == -1) {
         undo(m, fd, life[0], life[1]);
         return NULL;
     }

@@ -30,22 +30,6 @@ struct mgr_conn {
     char error[MGR_MAX_MESSAGE + 1];
 };
 
-/* Send it all; MSG_NOSIGNAL: a vanished server gives EPIPE, not SIGPIPE. */
-static int send_all(int fd, const unsigned char *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-        if (w == -1) {
-            if (errno == EINTR)
-                continue;
-            return -1;
-        }
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 /* Receive one reply frame into c->buf; its body is then c->reply, c->len
  * bytes long. Returns the status byte, or -1 with errno set.
  * One read() usually brings the whole reply, header and body: we ask for

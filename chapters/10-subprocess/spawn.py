@@ -1,4 +1,4 @@
-"""spawn.py - what the Python twins of chapter 10 share (the C side: spawn.c).
+"""spawn.py - what the Python twins of chapter 10 share (the C side: command.c).
 
 The starting itself needs nothing here: Python's subprocess module does the
 fork, the exec and the close-on-exec error pipe (in _posixsubprocess.c).
@@ -18,7 +18,7 @@ from workbook import parse_args  # noqa: E402
 
 def parse_args_and_command(parser, default_command):
     """Options before "--", the command after it (default_command if there
-    is no "--"), as command_operands() in spawn.c: argparse never sees the
+    is no "--"), as command_operands() in command.c: argparse never sees the
     command's own options (ls -l)."""
     argv = sys.argv[1:]
     command = list(default_command)
@@ -61,7 +61,7 @@ def shell_status(returncode):
 
 def mark_inherited_cloexec():
     """Descriptors above 2 that we inherited (a shell's exec 5<file, bats'
-    fd 3) become non-inheritable, as mark_inherited_cloexec() in spawn.c.
+    fd 3) become non-inheritable, as mark_inherited_cloexec() in command.c.
     subprocess needs none of this (close_fds=True closes them in the
     child); os.posix_spawn has no such option."""
     for fd in range(3, os.sysconf("SC_OPEN_MAX")):

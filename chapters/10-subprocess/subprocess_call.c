@@ -1,7 +1,7 @@
 /* subprocess_call.c - run another program and get its exit code, in the two
  * ways POSIX offers: fork + exec, and posix_spawnp.
  *
- * fork + exec (spawn.c, spawn_command): fork a copy of ourselves, and let
+ * fork + exec (command.c, spawn_command): fork a copy of ourselves, and let
  * the copy replace itself with the command. If the exec fails, the child
  * writes its errno into a close-on-exec pipe, so the parent learns "not
  * found" as an error, not as a mysterious exit status. posix_spawnp does
@@ -33,7 +33,7 @@
 #include <unistd.h>
 
 #include "common.h"
-#include "spawn.h"
+#include "command.h"
 
 extern char **environ;          /* the environment the command inherits */
 
@@ -49,7 +49,7 @@ static pid_t start_with_fork(char *const argv[], int *err)
 }
 
 /* posix_spawnp: the child's set-up is described in advance (here: SIGPIPE
- * back to its default, no signal blocked, as spawn.c does by hand), and
+ * back to its default, no signal blocked, as command.c does by hand), and
  * the library runs it. Its functions return an error NUMBER, 0 for
  * success; they do not set errno. */
 static pid_t start_with_posix_spawn(char *const argv[], int *err)

@@ -43,7 +43,7 @@
 #include <unistd.h>
 
 #include "common.h"
-#include "spawn.h"
+#include "command.h"
 
 #define LINE 16                 /* "line 1234567890\n" */
 
@@ -86,14 +86,6 @@ static void save(const struct buffer *out, const char *path)
         die("write %s", path);
     if (close(fd) == -1)
         die("close %s", path);
-}
-
-static void set_nonblocking(int fd)
-{
-    int flags = fcntl(fd, F_GETFL);
-
-    if (flags == -1 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) == -1)
-        die("fcntl(O_NONBLOCK)");
 }
 
 static void close_fd(int *fd)
@@ -270,7 +262,7 @@ int main(int argc, char *argv[])
     /* A command may stop reading before we stop writing. Then write()
      * raises SIGPIPE, whose default action ends US. Ignored, write() fails
      * with EPIPE instead, which we can handle. An ignored signal stays
-     * ignored across exec: spawn.c gives the command SIGPIPE back at its
+     * ignored across exec: command.c gives the command SIGPIPE back at its
      * default, or a `cat` of ours would see EPIPE where it should die. */
     memset(&ignore, 0, sizeof ignore);
     ignore.sa_handler = SIG_IGN;

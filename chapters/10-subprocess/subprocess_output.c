@@ -28,7 +28,7 @@
 #include <unistd.h>
 
 #include "common.h"
-#include "spawn.h"
+#include "command.h"
 
 /* Show the captured bytes one line at a time, each as "| " + line + "\n"
  * in one write: the bytes as they came, a NUL or a very long line

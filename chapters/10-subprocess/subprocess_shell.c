@@ -31,7 +31,7 @@
 #include <unistd.h>
 
 #include "common.h"
-#include "spawn.h"
+#include "command.h"
 
 #define TEXT_MAX 200            /* keeps every line within one say() */
 #define SHELL "/bin/sh"         /* the shell Python's shell=True runs */

@@ -44,7 +44,7 @@
 #include <unistd.h>
 
 #include "common.h"
-#include "spawn.h"
+#include "command.h"
 
 static int wake[2];             /* the self-pipe: handlers write, poll reads */
 static volatile sig_atomic_t stop_signal = 0;   /* SIGINT or SIGTERM, for us */
@@ -75,14 +75,6 @@ static void handle(int sig, int flags)
     sa.sa_flags = flags;
     if (sigaction(sig, &sa, NULL) == -1)
         die("sigaction");
-}
-
-static void set_nonblocking(int fd)
-{
-    int flags = fcntl(fd, F_GETFL);
-
-    if (flags == -1 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) == -1)
-        die("fcntl(O_NONBLOCK)");
 }
 
 enum ending { ENDED, TIMED_OUT, INTERRUPTED };

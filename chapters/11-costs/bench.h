@@ -57,12 +57,6 @@ double bench_us_per_op(double start, long ops);
 pid_t bench_fork(void);
 void bench_wait(pid_t pid);
 
-/* size bytes of memory shared with the children forked afterwards, zeroed
- * (POSIX shared memory whose name is unlinked at once, so nothing is left
- * behind whatever happens). bench_shared_free() unmaps it. */
-void *bench_shared(size_t size);
-void bench_shared_free(void *p, size_t size);
-
 /* linux_extras.c (LINUX-ONLY, each with a fallback):
  * pin_to_cpu(n) keeps the calling process, and every child it forks later,
  * on the nth CPU it may use (0 is the first; n wraps around).

@@ -14,7 +14,7 @@
  *              does not copy the page tables, fork + exec does
  *   command    run `true` as subprocess.run does. floor: posix_spawnp +
  *              waitpid; C: spawn_command + waitpid (chapters/10-subprocess/
- *              spawn.c: fork + exec, with a pipe that reports a failed exec)
+ *              command.c: fork + exec, with a pipe that reports a failed exec)
  *
  * Python:  Process(target=...).start(); join() with the fork start method;
  *          os.posix_spawnp; subprocess.run(["true"]) (cost_spawn.py)
@@ -37,7 +37,7 @@
 
 #include "common.h"
 #include "bench.h"
-#include "spawn.h"
+#include "command.h"
 
 extern char **environ;
 

@@ -219,7 +219,7 @@ static sem_t *open_named(void)
 int main(int argc, char *argv[])
 {
     struct bench b = bench_init(argc, argv, rows);
-    struct shared *sh = bench_shared(sizeof *sh);
+    struct shared *sh = shared_alloc(sizeof *sh);
 
     /* pshared = 1: used by several processes through shared memory. */
     if (sem_init(&sh->raw, 1, 1) == -1 || sem_init(&sh->ping, 1, 0) == -1
@@ -270,6 +270,6 @@ int main(int argc, char *argv[])
         || sem_destroy(&sh->pong) == -1 || sem_destroy(&sh->ready) == -1
         || sem_destroy(&sh->go) == -1)
         die("sem_destroy");
-    bench_shared_free(sh, sizeof *sh);
+    shared_free(sh, sizeof *sh);
     return 0;
 }

@@ -1,6 +1,6 @@
-/* spawn.c - fork + exec done properly: what Python's subprocess module does
+/* command.c - fork + exec done properly: what Python's subprocess module does
  * underneath (Lib/subprocess.py and Modules/_posixsubprocess.c), written
- * out in C for the programs of chapter 10. Its declarations are in spawn.h.
+ * out in C for the programs of chapter 10. Its declarations are in command.h.
  * SPDX-License-Identifier: MIT
  */
 #define _POSIX_C_SOURCE 200809L
@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "common.h"
-#include "spawn.h"
+#include "command.h"
 
 /* ---- the command line ---------------------------------------------------- */
 
@@ -112,16 +112,6 @@ const char *repr_argv(char *const argv[], char *buf, size_t size)
 }
 
 /* ---- close-on-exec ------------------------------------------------------ */
-
-void set_cloexec(int fd)
-{
-    int flags = fcntl(fd, F_GETFD);
-
-    if (flags == -1)
-        die("fcntl(%d, F_GETFD)", fd);
-    if (fcntl(fd, F_SETFD, flags | FD_CLOEXEC) == -1)
-        die("fcntl(%d, F_SETFD)", fd);
-}
 
 /* pipe(), then FD_CLOEXEC on each end, so that no command we start ever
  * inherits one of our pipes. Linux and the BSDs do it in one step with

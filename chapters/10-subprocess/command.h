@@ -1,16 +1,16 @@
-/* spawn.h - start another program the way Python's subprocess.Popen does,
+/* command.h - start another program the way Python's subprocess.Popen does,
  * and the small things every program of chapter 10 shares.
  *
  * spawn_command() is fork + exec with the details that make it correct:
  * the exec's failure travels back to the parent through a close-on-exec
  * pipe, the child's stdin and stdout can be pipes, and the command gets
  * file descriptors 0, 1 and 2 and nothing else. subprocess_call.c and the
- * chapter's README.md (section 1) walk through it; spawn.c is the code.
+ * chapter's README.md (section 1) walk through it; command.c is the code.
  *
  * SPDX-License-Identifier: MIT
  */
-#ifndef WORKBOOK_SPAWN_H
-#define WORKBOOK_SPAWN_H
+#ifndef WORKBOOK_COMMAND_H
+#define WORKBOOK_COMMAND_H
 
 #include <stddef.h>
 #include <stdnoreturn.h>
@@ -34,7 +34,6 @@ const char *repr_str(const char *text, char *buf, size_t size);
 #define REPR_MAX 400            /* room for one repr on a say() line */
 
 /* ---- close-on-exec ----------------------------------------------------- */
-void set_cloexec(int fd);               /* FD_CLOEXEC on, or die */
 void cloexec_pipe(int fds[2]);          /* pipe() with both ends FD_CLOEXEC */
 int mark_inherited_cloexec(void);       /* fds >= 3 we inherited: FD_CLOEXEC
                                            on; returns how many it marked */

@@ -1,6 +1,7 @@
-/* command.c - fork + exec done properly: what Python's subprocess module does
- * underneath (Lib/subprocess.py and Modules/_posixsubprocess.c), written
- * out in C for the programs of chapter 10. Its declarations are in command.h.
+/* command.c - starting a command done properly: what Python's subprocess
+ * module does underneath (Lib/subprocess.py, Modules/_posixsubprocess.c),
+ * written out in C for the programs of chapter 10: posix_spawnp where it
+ * can, fork + exec with a report pipe where it cannot. See command.h.
  * SPDX-License-Identifier: MIT
  */
 #define _POSIX_C_SOURCE 200809L
@@ -8,6 +9,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,21 +20,7 @@
 #include "common.h"
 #include "command.h"
 
-/* ---- the command line ---------------------------------------------------- */
-
-char **command_operands(int argc, char *argv[], int *nopts,
-                        char **default_command)
-{
-    for (int i = 1; i < argc; i++)
-        if (strcmp(argv[i], "--") == 0) {
-            *nopts = i;         /* getopt sees the words before "--" only */
-            if (i + 1 == argc)
-                usage_error("'--' must be followed by a command");
-            return argv + i + 1;
-        }
-    *nopts = argc;
-    return default_command;
-}
+extern char **environ;          /* the environment a command inherits */
 
 /* ---- repr ---------------------------------------------------------------
  * A bounded string builder: once the text no longer fits, it ends in "...". */
@@ -245,41 +233,24 @@ static void close_if_open(int *fd)
     *fd = -1;
 }
 
-int spawn_command(char *const argv[], int flags, struct command *cmd)
+/* fork + exec, for SPAWN_FORK (subprocess_call's default) and SPAWN_SESSION
+ * (the FALLBACK: POSIX.1-2008's posix_spawn cannot call setsid). */
+static int fork_exec(char *const argv[], int flags, int in, int out,
+                     pid_t *pid)
 {
-    static bool inherited_marked = false;
-    int in[2] = { -1, -1 }, out[2] = { -1, -1 }, report[2];
-    int err;
+    int report[2], err;
     ssize_t got;
 
-    if (!inherited_marked) {
-        /* Once is enough: every fd these programs open themselves is
-         * close-on-exec from the moment it exists. */
-        (void)mark_inherited_cloexec();
-        inherited_marked = true;
-    }
-    if (flags & SPAWN_STDIN)
-        cloexec_pipe(in);
-    if (flags & SPAWN_STDOUT)
-        cloexec_pipe(out);
     /* The report pipe: close-on-exec, so a successful exec closes the
      * child's write end and the parent reads end-of-file; a failed exec
      * leaves the child alive long enough to write its errno into it. */
     cloexec_pipe(report);
-
-    cmd->pid = fork();
-    if (cmd->pid == -1)
+    *pid = fork();
+    if (*pid == -1)
         die("fork");
-    if (cmd->pid == 0)
-        exec_child(argv, flags, in[0], out[1], report[1]);
-
-    /* The parent keeps its own ends only: above all, it must close the
-     * write end of the report pipe, or it would never read EOF. */
-    close_if_open(&in[0]);
-    close_if_open(&out[1]);
-    close_if_open(&report[1]);
-    cmd->to_stdin = in[1];
-    cmd->from_stdout = out[0];
+    if (*pid == 0)
+        exec_child(argv, flags, in, out, report[1]);
+    close_if_open(&report[1]);  /* or the read below never sees EOF */
 
     /* The verdict. read() blocks until the child either execs (EOF: no
      * write end is left) or writes its errno. */
@@ -291,13 +262,72 @@ int spawn_command(char *const argv[], int flags, struct command *cmd)
         return 0;               /* the command is running */
     if (got != (ssize_t)sizeof err)
         fatal("a %zd-byte report from the child: expected %zu", got, sizeof err);
+    (void)join_child(*pid);     /* it has exited (or is about to): reap it */
+    return err;
+}
 
-    /* It could not be run: the child has exited (or is about to); reap it,
-     * so that no zombie is left, and give the pipes back. */
-    (void)join_child(cmd->pid);
-    close_if_open(&cmd->to_stdin);
-    close_if_open(&cmd->from_stdout);
-    cmd->pid = -1;
+/* posix_spawnp, told in advance what exec_child does by hand: dup2 the
+ * pipes onto 0, 1 (and 2), SIGPIPE back to its default, nothing blocked.
+ * glibc runs the child in a vfork-like clone that shares our memory until
+ * the exec: nothing is copied, and the exec's errno (ENOENT...) comes back
+ * as the result. These functions return an error number, not -1. */
+static int spawn_posix(char *const argv[], int flags, int in, int out,
+                       pid_t *pid)
+{
+    posix_spawn_file_actions_t acts;
+    posix_spawnattr_t attr;
+    sigset_t pipe_only, none;
+    int rc, err;
+
+    sigemptyset(&pipe_only);
+    sigaddset(&pipe_only, SIGPIPE);
+    sigemptyset(&none);
+    if ((rc = posix_spawn_file_actions_init(&acts)) != 0
+        || (in != -1 && (rc = posix_spawn_file_actions_adddup2(&acts, in, 0)) != 0)
+        || (out != -1 && (rc = posix_spawn_file_actions_adddup2(&acts, out, 1)) != 0)
+        || ((flags & SPAWN_STDERR)
+            && (rc = posix_spawn_file_actions_adddup2(&acts, 1, 2)) != 0)
+        || (rc = posix_spawnattr_init(&attr)) != 0
+        || (rc = posix_spawnattr_setsigdefault(&attr, &pipe_only)) != 0
+        || (rc = posix_spawnattr_setsigmask(&attr, &none)) != 0
+        || (rc = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF
+                                                 | POSIX_SPAWN_SETSIGMASK)) != 0)
+        fatal("posix_spawn set-up: %s", strerror(rc));
+    err = posix_spawnp(pid, argv[0], &acts, &attr, argv, environ);
+    (void)posix_spawnattr_destroy(&attr);
+    (void)posix_spawn_file_actions_destroy(&acts);
+    return err;
+}
+
+int spawn_command(char *const argv[], int flags, struct command *cmd)
+{
+    static bool inherited_marked = false;
+    int in[2] = { -1, -1 }, out[2] = { -1, -1 }, err;
+
+    if (!inherited_marked) {
+        /* Once is enough: every fd these programs open themselves is
+         * close-on-exec from the moment it exists. */
+        (void)mark_inherited_cloexec();
+        inherited_marked = true;
+    }
+    if (flags & SPAWN_STDIN)
+        cloexec_pipe(in);
+    if (flags & SPAWN_STDOUT)
+        cloexec_pipe(out);
+    if (flags & (SPAWN_FORK | SPAWN_SESSION))
+        err = fork_exec(argv, flags, in[0], out[1], &cmd->pid);
+    else
+        err = spawn_posix(argv, flags, in[0], out[1], &cmd->pid);
+    /* The parent keeps its own ends only. */
+    close_if_open(&in[0]);
+    close_if_open(&out[1]);
+    cmd->to_stdin = in[1];
+    cmd->from_stdout = out[0];
+    if (err != 0) {             /* it could not be run: no pipe left open */
+        close_if_open(&cmd->to_stdin);
+        close_if_open(&cmd->from_stdout);
+        cmd->pid = -1;
+    }
     return err;
 }
 
@@ -308,52 +338,4 @@ void cannot_run(char *const argv[], int err)
     say_to(STDERR_FILENO, "%s: cannot run %s: %s (%s)", prog_name(),
            repr_argv(argv, shown, sizeof shown), errno_name(err), strerror(err));
     exit(cannot_run_status(err));
-}
-
-/* ---- the end of a command ------------------------------------------------ */
-
-void say_exit_code(int exitcode)
-{
-    if (exitcode < 0)
-        say("Exit code: %d (%s)", exitcode, signal_name(-exitcode));
-    else
-        say("Exit code: %d", exitcode);
-}
-
-int shell_status(int exitcode)
-{
-    return exitcode < 0 ? 128 - exitcode : exitcode;
-}
-
-/* ---- reading a pipe to its end -------------------------------------------- */
-
-size_t read_to_end(int fd, char **buf)
-{
-    size_t cap = 65536, len = 0;
-    char *data = malloc(cap);
-
-    if (data == NULL)
-        die("malloc");
-    for (;;) {
-        ssize_t n;
-
-        if (len == cap) {
-            char *bigger = realloc(data, cap * 2);
-            if (bigger == NULL)
-                die("realloc");
-            data = bigger;
-            cap *= 2;
-        }
-        n = read(fd, data + len, cap - len);
-        if (n == -1) {
-            if (errno == EINTR)
-                continue;
-            die("read");
-        }
-        if (n == 0)
-            break;              /* EOF: every write end is closed */
-        len += (size_t)n;
-    }
-    *buf = data;
-    return len;
 }

@@ -1,11 +1,13 @@
 /* command.h - start another program the way Python's subprocess.Popen does,
  * and the small things every program of chapter 10 shares.
  *
- * spawn_command() is fork + exec with the details that make it correct:
- * the exec's failure travels back to the parent through a close-on-exec
- * pipe, the child's stdin and stdout can be pipes, and the command gets
- * file descriptors 0, 1 and 2 and nothing else. subprocess_call.c and the
- * chapter's README.md (section 1) walk through it; command.c is the code.
+ * spawn_command() starts a command with the details that make it correct:
+ * the exec's failure comes back as an errno, the child's stdin and stdout
+ * can be pipes, and the command gets file descriptors 0, 1 and 2 and
+ * nothing else. It uses posix_spawnp (a vfork-like start, as subprocess
+ * uses where it can), and fork + exec, with a close-on-exec pipe that
+ * reports a failed exec, for SPAWN_FORK and SPAWN_SESSION. The chapter's README.md walks through both
+ * (sections 1 and 2); command.c is the code, command_io.c the rest.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -44,7 +46,9 @@ enum {
     SPAWN_STDOUT  = 1 << 1,     /* a pipe from its stdout    (stdout=PIPE)     */
     SPAWN_STDERR  = 1 << 2,     /* its stderr into stdout    (stderr=STDOUT)   */
     SPAWN_SESSION = 1 << 3,     /* its own session and process group
-                                                     (start_new_session=True) */
+                                   (start_new_session=True): fork + exec */
+    SPAWN_FORK    = 1 << 4,     /* fork + exec, even where posix_spawnp
+                                   would do (subprocess_call -m fork)     */
 };
 
 struct command {
@@ -58,7 +62,9 @@ struct command {
  * arguments. Returns 0 once the exec has succeeded: the command is running.
  * Returns the exec's errno (ENOENT, EACCES...) if it could not be run; the
  * child has then already been reaped and no pipe is left open. Any other
- * failure (pipe, fork) ends the program with die(). */
+ * failure (pipe, fork, posix_spawn's set-up) ends the program. (Where
+ * posix_spawnp cannot report a failed exec, valgrind's emulated vfork for
+ * one, the command "runs" and exits with status 127.) */
 int spawn_command(char *const argv[], int flags, struct command *cmd);
 
 /* What a shell answers for a command it could not run: 127 when it was

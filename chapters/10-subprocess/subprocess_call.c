@@ -1,15 +1,17 @@
 /* subprocess_call.c - run another program and get its exit code, in the two
  * ways POSIX offers: fork + exec, and posix_spawnp.
  *
- * fork + exec (command.c, spawn_command): fork a copy of ourselves, and let
+ * fork + exec (-m fork, the default): fork a copy of ourselves, and let
  * the copy replace itself with the command. If the exec fails, the child
  * writes its errno into a close-on-exec pipe, so the parent learns "not
- * found" as an error, not as a mysterious exit status. posix_spawnp does
- * fork + exec in one call, with a fixed menu of things to set up in
- * between; glibc (2.24 and later), musl and macOS return the exec's
- * failure as its result, while POSIX also allows an implementation to
- * report it only as exit status 127. Either way the command's output goes
- * straight to our stdout: nothing is captured (see subprocess_output).
+ * found" as an error, not as a mysterious exit status. posix_spawnp
+ * (-m spawn) does fork + exec in one call, with a fixed menu of things to
+ * set up in between, and without copying us; glibc (2.24 and later), musl
+ * and macOS return the exec's failure as its result, while POSIX also
+ * allows an implementation to report it only as exit status 127. Both are
+ * spawn_command() in command.c: SPAWN_FORK asks for fork + exec. Either way
+ * the command's output goes straight to our stdout: nothing is captured
+ * (see subprocess_output).
  *
  * Python:  r = subprocess.call(['ls', '-l', '/']); print('Exit code:', r)
  *          os.posix_spawnp() and os.waitpid() for -m spawn
@@ -25,8 +27,6 @@
  * SPDX-License-Identifier: MIT
  */
 #define _POSIX_C_SOURCE 200809L
-#include <signal.h>
-#include <spawn.h>
 #include <string.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -35,47 +35,15 @@
 #include "common.h"
 #include "command.h"
 
-extern char **environ;          /* the environment the command inherits */
-
-/* subprocess.call: spawn_command() forks, and the child execs; by the time
- * it returns, the exec has worked or we know its errno. */
-static pid_t start_with_fork(char *const argv[], int *err)
+/* subprocess.call: by the time spawn_command() returns, the exec has
+ * worked or we know its errno. No pipes: the command shares our stdin,
+ * stdout and stderr. */
+static pid_t start(char *const argv[], const char *mode, int *err)
 {
     struct command cmd;
 
-    *err = spawn_command(argv, 0, &cmd);    /* no pipes: the command shares
-                                               our stdin, stdout, stderr */
+    *err = spawn_command(argv, strcmp(mode, "fork") == 0 ? SPAWN_FORK : 0, &cmd);
     return cmd.pid;
-}
-
-/* posix_spawnp: the child's set-up is described in advance (here: SIGPIPE
- * back to its default, no signal blocked, as command.c does by hand), and
- * the library runs it. Its functions return an error NUMBER, 0 for
- * success; they do not set errno. */
-static pid_t start_with_posix_spawn(char *const argv[], int *err)
-{
-    posix_spawnattr_t attr;
-    sigset_t defaults, none;
-    pid_t pid = -1;
-    int rc;
-
-    (void)mark_inherited_cloexec();     /* no fd of ours leaks this way either */
-    if ((rc = posix_spawnattr_init(&attr)) != 0)
-        fatal("posix_spawnattr_init: %s", strerror(rc));
-    sigemptyset(&defaults);
-    sigaddset(&defaults, SIGPIPE);
-    sigemptyset(&none);
-    if ((rc = posix_spawnattr_setsigdefault(&attr, &defaults)) != 0
-        || (rc = posix_spawnattr_setsigmask(&attr, &none)) != 0
-        || (rc = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF
-                                                 | POSIX_SPAWN_SETSIGMASK)) != 0)
-        fatal("posix_spawnattr_set*: %s", strerror(rc));
-
-    /* NULL file actions: the command inherits our 0, 1 and 2. */
-    *err = posix_spawnp(&pid, argv[0], NULL, &attr, argv, environ);
-    if ((rc = posix_spawnattr_destroy(&attr)) != 0)
-        fatal("posix_spawnattr_destroy: %s", strerror(rc));
-    return *err == 0 ? pid : -1;
 }
 
 int main(int argc, char *argv[])
@@ -100,10 +68,7 @@ int main(int argc, char *argv[])
     say("Running %s with %s", repr_argv(command, shown, sizeof shown),
         strcmp(mode, "fork") == 0 ? "fork + exec" : "posix_spawnp");
 
-    if (strcmp(mode, "fork") == 0)
-        pid = start_with_fork(command, &err);
-    else
-        pid = start_with_posix_spawn(command, &err);
+    pid = start(command, mode, &err);
     if (err != 0)
         cannot_run(command, err);       /* exit status 127 or 126 */
 

@@ -266,11 +266,15 @@ static int fork_exec(char *const argv[], int flags, int in, int out,
     return err;
 }
 
-/* posix_spawnp, told in advance what exec_child does by hand: dup2 the
- * pipes onto 0, 1 (and 2), SIGPIPE back to its default, nothing blocked.
- * glibc runs the child in a vfork-like clone that shares our memory until
- * the exec: nothing is copied, and the exec's errno (ENOENT...) comes back
- * as the result. These functions return an error number, not -1. */
+/* posix_spawnp, told in advance what exec_child does by hand: the file
+ * actions dup2 the pipes onto 0, 1 (and 2), the attributes put SIGPIPE
+ * back to its default and block nothing. glibc runs the child in a
+ * vfork-like clone that shares our memory until the exec: no page table
+ * is copied, however big we are. These functions return an error number
+ * (0: done), never -1 and errno.
+ * A failed exec: glibc (2.24 and later), musl and macOS return its errno
+ * and leave no child. POSIX also allows success and a child that exits
+ * with status 127, which the caller's wait then finds (see command.h). */
 static int spawn_posix(char *const argv[], int flags, int in, int out,
                        pid_t *pid)
 {

@@ -4,10 +4,12 @@
  * spawn_command() starts a command with the details that make it correct:
  * the exec's failure comes back as an errno, the child's stdin and stdout
  * can be pipes, and the command gets file descriptors 0, 1 and 2 and
- * nothing else. It uses posix_spawnp (a vfork-like start, as subprocess
- * uses where it can), and fork + exec, with a close-on-exec pipe that
- * reports a failed exec, for SPAWN_FORK and SPAWN_SESSION. The chapter's README.md walks through both
- * (sections 1 and 2); command.c is the code, command_io.c the rest.
+ * nothing else. It does it in one of two ways: fork + exec, with a
+ * close-on-exec pipe that reports a failed exec (SPAWN_FORK, SPAWN_SESSION),
+ * or posix_spawnp, which copies nothing of us (a vfork-like start, as
+ * Python's subprocess makes where it can): the default. The chapter's
+ * README.md walks through both (sections 1 and 2); command.c is the code,
+ * command_io.c the rest.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -62,9 +64,11 @@ struct command {
  * arguments. Returns 0 once the exec has succeeded: the command is running.
  * Returns the exec's errno (ENOENT, EACCES...) if it could not be run; the
  * child has then already been reaped and no pipe is left open. Any other
- * failure (pipe, fork, posix_spawn's set-up) ends the program. (Where
- * posix_spawnp cannot report a failed exec, valgrind's emulated vfork for
- * one, the command "runs" and exits with status 127.) */
+ * failure (pipe, fork, posix_spawn's set-up) ends the program. Without
+ * SPAWN_FORK or SPAWN_SESSION, a system may also report a failed exec only
+ * as the child's exit status 127, as POSIX allows (glibc does under
+ * valgrind, which runs its vfork-like clone as a fork): the command then
+ * seems to run, and the caller's wait finds 127. */
 int spawn_command(char *const argv[], int flags, struct command *cmd);
 
 /* What a shell answers for a command it could not run: 127 when it was

@@ -9,20 +9,26 @@
  *   fork_256m  ... 256 MiB: fork copies the parent's page tables, and every
  *              page the parent then writes is copied on write
  *   spawn      start the program `true` and wait. floor: posix_spawnp +
- *              waitpid; C: fork + execvp + waitpid, by hand
+ *              waitpid, nothing set up; C: spawn_command + waitpid
+ *              (chapters/10-subprocess/command.c: posix_spawnp with SIGPIPE
+ *              reset and no signal blocked, as subprocess does)
  *   spawn_256m the same from a parent that holds 256 MiB: posix_spawn
- *              does not copy the page tables, fork + exec does
+ *              does not copy the page tables (fork + exec would: compare
+ *              fork_256m, which is the fork alone)
  *   command    run `true` as subprocess.run does. floor: posix_spawnp +
- *              waitpid; C: spawn_command + waitpid (chapters/10-subprocess/
- *              command.c: fork + exec, with a pipe that reports a failed exec)
+ *              waitpid; C: spawn_command + waitpid, the same call as the
+ *              spawn row's C (it is what subprocess.run comes down to); the
+ *              Python differs: subprocess.run against os.posix_spawnp
  *
  * Python:  Process(target=...).start(); join() with the fork start method;
  *          os.posix_spawnp; subprocess.run(["true"]) (cost_spawn.py)
  * Usage:   ./cost_spawn [-r ROW] [-s SCALE] [-p | -a]
  * Look for: fork's cost grows with the parent's memory, though nothing is
  * copied but page tables; posix_spawn (which glibc does with a vfork-like
- * clone that shares the parent's memory) does not grow so, while fork +
- * exec pays for the page tables only to throw them away at the exec.
+ * clone that shares the parent's memory) does not grow so. fork + exec
+ * would pay fork_256m's price for page tables the exec throws away: that
+ * is why chapter 10's spawn_command uses posix_spawnp, and why Python's
+ * subprocess uses vfork.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -44,7 +50,7 @@ extern char **environ;
 static const char *const rows[] = { "fork", "fork_16m", "fork_256m", "spawn", "spawn_256m",
                                     "command", NULL };
 
-enum how { POSIX_SPAWN, BY_HAND, SPAWN_COMMAND };
+enum how { POSIX_SPAWN, SPAWN_COMMAND };
 
 static void nothing(void *arg)
 {
@@ -126,15 +132,7 @@ static double spawns(enum how how, long n)
         for (long i = 0; i < count; i++) {
             pid_t pid;
             int status, err;
-            if (how == BY_HAND) {
-                pid = fork();
-                if (pid == -1)
-                    die("fork");
-                if (pid == 0) {
-                    execvp(argv[0], argv);
-                    die_child("execvp %s", argv[0]);
-                }
-            } else if (how == SPAWN_COMMAND) {
+            if (how != POSIX_SPAWN) {
                 struct command cmd;
                 if ((err = spawn_command(argv, 0, &cmd)) != 0)
                     cannot_run(argv, err);
@@ -168,19 +166,19 @@ int main(int argc, char *argv[])
     if (bench_wants(&b, "spawn")) {
         long n = bench_count(&b, 500);
         bench_report("spawn", "floor", spawns(POSIX_SPAWN, n), "us", "posix_spawnp + waitpid of true");
-        bench_report("spawn", "C", spawns(BY_HAND, n), "us", "fork + execvp + waitpid of true");
+        bench_report("spawn", "C", spawns(SPAWN_COMMAND, n), "us", "spawn_command (posix_spawnp) + waitpid of true");
     }
     if (bench_wants(&b, "spawn_256m")) {
         long n = bench_count(&b, 40);
         char *ballast = ballast_new(256);
         bench_report("spawn_256m", "floor", spawns(POSIX_SPAWN, n), "us", "posix_spawnp + waitpid of true, parent has 256 MiB");
-        bench_report("spawn_256m", "C", spawns(BY_HAND, n), "us", "fork + execvp + waitpid of true, parent has 256 MiB");
+        bench_report("spawn_256m", "C", spawns(SPAWN_COMMAND, n), "us", "spawn_command (posix_spawnp) + waitpid of true, parent has 256 MiB");
         ballast_free(ballast, 256);
     }
     if (bench_wants(&b, "command")) {
         long n = bench_count(&b, 500);
         bench_report("command", "floor", spawns(POSIX_SPAWN, n), "us", "posix_spawnp + waitpid of true");
-        bench_report("command", "C", spawns(SPAWN_COMMAND, n), "us", "spawn_command + waitpid of true");
+        bench_report("command", "C", spawns(SPAWN_COMMAND, n), "us", "spawn_command (posix_spawnp) + waitpid of true");
     }
     return 0;
 }

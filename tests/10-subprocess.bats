@@ -241,13 +241,28 @@ subprocess_output_edges() {
 @test "subprocess_output: no final newline, nothing at all, stderr with and without -e" { subprocess_output_edges c; }
 @test "subprocess_output.py: no final newline, nothing at all, stderr with and without -e" { subprocess_output_edges py; }
 
+# A command that could not be run, started with posix_spawnp (every C
+# program but subprocess_call -m fork and subprocess_timeout): glibc
+# returns the errno, and the program names it. POSIX also allows the other
+# answer, a child that exits with 127, which glibc gives under valgrind
+# (its emulated vfork hides the errno the child leaves in shared memory):
+# accepted there only. assert_cannot_run IMPL STATUS REASON, after a run.
+assert_cannot_run() {
+    local impl=$1 want=$2 reason=$3
+    if [ "$impl" = c ] && [[ $WB_WRAP == *valgrind* ]] && [ "$status" -eq 127 ] \
+        && [ "${lines[-1]}" = "Exit code: 127" ]; then
+        return 0
+    fi
+    assert_status "$want"
+    [[ ${stderr-$output} == *"cannot run "*": $reason"* ]] || flunk "cannot run: $reason"
+}
+
 subprocess_output_others() {
     local impl=$1
     run_failing "$impl" subprocess_output -- no-such-command-wb10
-    assert_status 127
-    [[ $stderr =~ cannot\ run\ \[\'no-such-command-wb10\'\]:\ ENOENT ]] || flunk "not found"
-    run_impl "$impl" $CH subprocess_output -- "$(not_executable)"
-    assert_status 126
+    assert_cannot_run "$impl" 127 ENOENT
+    run_failing "$impl" subprocess_output -- "$(not_executable)"
+    assert_cannot_run "$impl" 126 EACCES
     run_impl "$impl" $CH subprocess_output -- "$(probe)" 5</dev/null 7>/dev/null
     assert_success
     assert_clean_inheritance "$(captured)"$'\n'

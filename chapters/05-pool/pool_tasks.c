@@ -117,7 +117,7 @@ pool_result *pool_new_task(pool *p, pool_fn *fn, const void *args, size_t count,
     r->msg = pool_xcalloc(1, r->msg_len);    /* a copy: the caller may reuse its buffer */
     frame_put_header(r->msg, (uint32_t)(r->msg_len - FRAME_HEADER));
     memcpy(r->msg + FRAME_HEADER, &h, sizeof h);
-    if (count > 0)
+    if (count * arg_size > 0)          /* memcpy from NULL is undefined, even of 0 bytes */
         memcpy(r->msg + FRAME_HEADER + sizeof h, args, count * arg_size);
     if (p->handles)
         p->handles->prev = r;

@@ -3,6 +3,26 @@
 
 load test_helper
 
+# manager_probe is a test of the wire protocol, not a lesson: its source is
+# tests/probe/manager_probe.c. Built here, once for this file, with the
+# manager's sources by the chapters' own rules (tests/probe/Makefile), into
+# this file's temporary folder; with the sanitizers when the suite runs
+# against the sanitizer build (make check), and for valgrind against that.
+setup_file() {
+    local flags=(CFLAGS='-O2 -g')
+    case $WB_BIN_ROOT in
+        */asan) flags=(CFLAGS='-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined'
+                       LDFLAGS='-fsanitize=address,undefined') ;;
+        */valgrind) flags=(CFLAGS='-O2 -gdwarf-4') ;;
+    esac
+    PROBE_ROOT=$BATS_FILE_TMPDIR/probe
+    export PROBE_ROOT
+    make -s -j4 -C "$WB_ROOT/tests/probe" BUILD_ROOT="$PROBE_ROOT" "${flags[@]}" >&2
+}
+
+# run_probe ARGS...: run_c for the probe.
+run_probe() { WB_BIN_ROOT=$PROBE_ROOT run_c probe manager_probe "$@"; }
+
 # ---- manager_demo ----------------------------------------------------------
 manager_demo_checks() {
     local workers=${2:-10}
@@ -124,8 +144,9 @@ manager_queue_pool_bad_usage() {
 @test "manager_queue_pool.py: bad usage" { manager_queue_pool_bad_usage py; }
 
 # ---- manager_probe (C only: the wire protocol is the workbook's own) --------
+# (the probe: tests/probe/manager_probe.c, built by setup_file above)
 @test "manager_probe: each bad request gets an error or a closed connection; others are served" {
-    run_c 09-manager manager_probe -r 500
+    run_probe -r 500
     assert_success
     local address
     address=$(capture '^probe \([0-9]+\): manager server [0-9]+ at (/.*)$')
@@ -157,18 +178,18 @@ manager_queue_pool_bad_usage() {
 }
 
 @test "manager_probe -r 0: no random requests, every other case" {
-    run_c 09-manager manager_probe -r 0
+    run_probe -r 0
     assert_success
     assert_count 1 '^probe: random requests .* -> 0 replies '
     [[ ${lines[-1]} =~ :\ OK$ ]] || flunk "the self-check passes"
 }
 
 @test "manager_probe: bad usage" {
-    assert_common_bad_usage c 09-manager manager_probe
-    bad_usage c 09-manager manager_probe -r
-    bad_usage c 09-manager manager_probe -r lots
-    bad_usage c 09-manager manager_probe -r -1
-    bad_usage c 09-manager manager_probe -r 100001
+    WB_BIN_ROOT=$PROBE_ROOT assert_common_bad_usage c probe manager_probe
+    WB_BIN_ROOT=$PROBE_ROOT bad_usage c probe manager_probe -r
+    WB_BIN_ROOT=$PROBE_ROOT bad_usage c probe manager_probe -r lots
+    WB_BIN_ROOT=$PROBE_ROOT bad_usage c probe manager_probe -r -1
+    WB_BIN_ROOT=$PROBE_ROOT bad_usage c probe manager_probe -r 100001
 }
 
 # ---- manager_crash ------------------------------------------------------------

@@ -43,7 +43,7 @@ replay_inputs() {
 }
 
 @test "fuzz regression: the manager's request parser passes every seed and regression input" {
-    build_replay request chapters/09-manager chapters/09-manager/protocol.c
+    build_replay request chapters/09-manager chapters/09-manager/protocol.c chapters/09-manager/repr.c
     replay_inputs request
 }
 

@@ -2,13 +2,14 @@
  *
  * The tutorials end a reader that loops forever with terminate(), that is
  * SIGTERM. This program does the same to a busy reader, and looks at the
- * queue afterwards. A writer keeps putting large messages (1 MiB), a reader
- * keeps getting them; once the reader has its first message, the parent
- * sends it SIGTERM. Where it was when the signal came is a matter of luck:
- *  - inside the queue, holding its get lock, half-way through copying a
- *    message out: the next get finds the lock's owner dead (the queue's
- *    locks are robust mutexes, so this is reported, not a hang) and the
- *    queue marks itself broken: every later call, in every process, fails;
+ * queue afterwards. A writer fills the queue with large messages (16 of
+ * 1 MiB) and ends; a reader keeps getting them; once the reader has its
+ * first message, the parent sends it SIGTERM. Where it was when the signal
+ * came is a matter of luck:
+ *  - inside the queue, holding its lock, half-way through copying a
+ *    message out: the next get finds the lock's owner dead (the lock is a
+ *    robust mutex, so this is reported, not a hang) and the queue is
+ *    broken from then on: every later call, in every process, fails;
  *  - outside the lock: the queue still works, but the message the reader
  *    had just taken dies with it.
  * The parent tries again, up to ATTEMPTS times, until it has seen the
@@ -27,7 +28,6 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,80 +37,63 @@
 #include "common.h"
 #include "queue.h"
 
+enum { MAX_SIZE = 4 << 20 };           /* -s's limit */
 static size_t size = 1 << 20;
 
 struct attempt {
     struct queue *q;
-    int stop[2];        /* parent -> writer: end of file means "stop" */
     int started[2];     /* writer, then reader -> parent: a byte means
                            "the queue is full", then "I am busy" */
     pid_t main_pid;     /* to notice that main is gone */
 };
 
+/* Fills the queue, then ends: the reader alone uses the queue after that. */
 static void writer(void *arg)
 {
     const struct attempt *a = arg;
     unsigned char *msg = malloc(size);
-    int full = 0;
+    enum queue_result r;
 
-    if (close(a->stop[1]) == -1 || close(a->started[0]) == -1)
+    if (close(a->started[0]) == -1)
         die_child("close");
     if (msg == NULL)
         die_child("malloc");
     memset(msg, 'w', size);
-    for (;;) {
-        struct pollfd pfd = { .fd = a->stop[0], .events = POLLIN };
-
-        if (poll(&pfd, 1, 0) == -1)
-            die_child("poll");
-        if (pfd.revents != 0)
-            break;                      /* end of file: told to stop */
-        /* A timeout, so that the stop pipe is looked at again even when
-         * nobody reads any more. */
-        enum queue_result r = queue_put(a->q, msg, size, 0.05);
-
-        if (r == QUEUE_ERROR)
-            break;                      /* a broken queue: nothing to do */
-        if (r == QUEUE_FULL && !full) {
-            /* Full for the first time: the reader may start. */
-            full = 1;
-            if (write(a->started[1], "f", 1) == -1 || close(a->started[1]) == -1)
-                die_child("write");
-        }
-    }
+    while ((r = queue_put(a->q, msg, size, QUEUE_NOWAIT)) == QUEUE_OK)
+        continue;
+    if (r != QUEUE_FULL)
+        die_child("queue_put");
+    if (write(a->started[1], "f", 1) == -1)
+        die_child("write");
     free(msg);
 }
 
 static void reader(void *arg)
 {
     const struct attempt *a = arg;
-    size_t cap = 16 * size, got;
-    unsigned char *buf = malloc(cap);
-    struct iovec msgs[16];
+    /* Static, not malloc: this process ends by SIGTERM, and a heap block
+     * it never freed would count as a leak (valgrind checks at that end). */
+    static unsigned char buf[MAX_SIZE];
+    size_t len;
     long total = 0;
 
-    /* Close what is not ours: fork copied every pipe end, and a forgotten
-     * write end would hide an end of file (chapter 03). */
-    if (close(a->stop[1]) == -1 || close(a->started[0]) == -1)
+    /* Close what is not ours: fork copied every pipe end (chapter 03). */
+    if (close(a->started[0]) == -1)
         die_child("close");
-    if (buf == NULL)
-        die_child("malloc");
-    /* The tutorial's `while True: q.get(True)`, taking everything that is
-     * there at each call: so this reader spends nearly all its time inside
-     * the queue, copying, as a busy reader does. */
+    /* The tutorial's `while True: q.get(True)`. With a full queue in front
+     * of it, this reader spends nearly all its time inside the queue's
+     * lock, copying a message out, as a busy reader does. */
     for (;;) {
-        /* Waits for ever, unless main is killed (then the writer stops,
-         * and this reader would wait for ever): see queue_demo. */
-        enum queue_result r = queue_get_many_unless_orphaned(a->q, buf, cap, msgs,
-                                                             16, &got, a->main_pid);
+        /* Waits for ever, unless main is killed: see queue_demo. */
+        enum queue_result r = queue_get_unless_orphaned(a->q, buf, size, &len,
+                                                        a->main_pid);
 
         if (r == QUEUE_EMPTY)
             _exit(0);                   /* main is gone */
         if (r != QUEUE_OK)
-            die_child("queue_get_many");
-        if (total == 0 && write(a->started[1], "x", 1) == -1)
+            die_child("queue_get");
+        if (total++ == 0 && write(a->started[1], "x", 1) == -1)
             die_child("write");
-        total += (long)got;
     }
 }
 
@@ -126,17 +109,15 @@ static int attempt(int n)
     enum queue_result r;
 
     a.main_pid = getpid();
-    a.q = queue_new(0, 16 * size);
+    a.q = queue_new(16, size + QUEUE_HEADER);   /* 16 slots of one message */
     if (a.q == NULL)
         die("queue_new");
-    if (pipe(a.stop) == -1 || pipe(a.started) == -1)
+    if (pipe(a.started) == -1)
         die("pipe");
     pw = start_child(writer, &a);
-    if (close(a.stop[0]) == -1)
-        die("close");
     /* Start the reader once the writer has filled the queue: it then has
      * messages to copy from its first get on, and spends its time inside
-     * the queue's get lock rather than waiting for the writer. */
+     * the queue's lock rather than waiting. */
     if (read(a.started[0], &byte, 1) != 1)
         die("read");
     pr = start_child(reader, &a);
@@ -148,8 +129,6 @@ static int attempt(int n)
     if (kill(pr, SIGTERM) == -1)
         die("kill");
     code = join_child(pr);
-    if (close(a.stop[1]) == -1)         /* the writer's stop signal */
-        die("close");
     say("main (%ld): attempt %d: reader %ld terminated (exitcode %d), writer joined (%d)",
         (long)getpid(), n, (long)pr, code, join_child(pw));
     if (close(a.started[0]) == -1)
@@ -191,7 +170,7 @@ int main(int argc, char *argv[])
         if (opt == 'a')
             attempts = arg_long(optarg, opt, 1, 1000);
         else
-            size = (size_t)arg_long(optarg, opt, 1, 4L << 20);
+            size = (size_t)arg_long(optarg, opt, 1, MAX_SIZE);
     }
     no_operands(argc, argv);
 

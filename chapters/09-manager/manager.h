@@ -3,10 +3,8 @@
  * multiprocessing.Manager, in C.
  *
  * Chapter 09 teaches it (chapters/09-manager/README.md). Another chapter
- * uses it with, in its Makefile,
- *     LOCAL_SRCS := ../09-manager/manager.c ../09-manager/proxy.c \
- *                   ../09-manager/protocol.c ../09-manager/creds.c
- * and `#include "manager.h"`.
+ * uses it with, in its Makefile, prog_SRCS naming the chapter's eight
+ * sources (see chapters/09-manager/Makefile) and `#include "manager.h"`.
  *
  * THE MODEL. manager_start() forks a server process. The server owns every
  * object (dicts, lists, queues): they live in its memory and nowhere else.
@@ -88,6 +86,7 @@ typedef struct manager manager;
  * accepts it). NULL with errno set if a step failed (nothing is left
  * behind). */
 manager *manager_start(unsigned flags);
+/* (One manager at a time per process: EBUSY while it has one.) */
 
 const char *manager_address(const manager *m);  /* the socket's path        */
 const char *manager_directory(const manager *m);/* the directory holding it */
@@ -111,24 +110,19 @@ mgr_conn *mgr_connect(const char *address);
 /* Closes the connection and frees c: 0, or -1 with errno set if close
  * failed (c is freed all the same). */
 int mgr_close(mgr_conn *c);
-pid_t mgr_server_pid(const mgr_conn *c);        /* from the greeting */
 const char *mgr_error(const mgr_conn *c);       /* why the last call failed */
 
 /* manager.dict(), manager.list(), manager.Queue(): make an object; its id
  * goes to *id. */
 int mgr_create(mgr_conn *c, enum mgr_kind kind, uint32_t *id);
 
-/* A dict: d[key] = value; *value = d[key]; del d[key]. MGR_E_KEY if the
- * key is missing. Keys and values are any mgr_value (protocol.h). */
+/* A dict: d[key] = value; *value = d[key] (MGR_E_KEY if the key is
+ * missing). Keys and values are any mgr_value (protocol.h). */
 int mgr_dict_set(mgr_conn *c, uint32_t id, struct mgr_value key, struct mgr_value value);
 int mgr_dict_get(mgr_conn *c, uint32_t id, struct mgr_value key, struct mgr_value *value);
-int mgr_dict_del(mgr_conn *c, uint32_t id, struct mgr_value key);
 
-/* A list: l.append(value); *value = l[index]; l[index] = value. A negative
- * index counts from the end, as in Python; MGR_E_INDEX out of range. */
+/* A list: l.append(value). */
 int mgr_list_append(mgr_conn *c, uint32_t id, struct mgr_value value);
-int mgr_list_item(mgr_conn *c, uint32_t id, int64_t index, struct mgr_value *value);
-int mgr_list_store(mgr_conn *c, uint32_t id, int64_t index, struct mgr_value value);
 
 /* len(d), len(l), q.qsize(). */
 int mgr_len(mgr_conn *c, uint32_t id, size_t *n);

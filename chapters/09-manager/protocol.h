@@ -99,7 +99,7 @@ unsigned char *mgr_value_put(unsigned char *p, const struct mgr_value *v);
 int mgr_value_get(const unsigned char *buf, size_t len, size_t *pos,
                   struct mgr_value *out);
 
-/* Python's repr() of the value, as text ("None", "42", "0.25", "'2'"),
+/* Python's repr() of the value (repr.c), as text ("None", "42", "0.25", "'2'"),
  * cut to fit cap bytes (NUL included). Returns the length written. */
 size_t mgr_value_repr(const struct mgr_value *v, char *buf, size_t cap);
 
@@ -120,10 +120,7 @@ enum mgr_op {               /* arguments          works on      Python        */
     MGR_OP_CREATE = 'c',    /* int kind           -             manager.dict()*/
     MGR_OP_SET    = 's',    /* key, value         dict          d[k] = v      */
     MGR_OP_GET    = 'g',    /* key                dict          d[k]          */
-    MGR_OP_DEL    = 'd',    /* key                dict          del d[k]      */
     MGR_OP_APPEND = 'a',    /* value              list          l.append(v)   */
-    MGR_OP_ITEM   = 'i',    /* int index          list          l[i]          */
-    MGR_OP_STORE  = 'u',    /* int index, value   list          l[i] = v      */
     MGR_OP_LEN    = 'n',    /* -                  any           len(x), qsize */
     MGR_OP_COPY   = 'x',    /* -                  dict, list    d.copy(), l[:]*/
     MGR_OP_PUT    = 'p',    /* value              queue         q.put(v)      */
@@ -140,11 +137,10 @@ enum mgr_status {
     MGR_E_OBJECT  = 2,      /* no such object                     */
     MGR_E_TYPE    = 3,      /* wrong kind of object: TypeError    */
     MGR_E_KEY     = 4,      /* KeyError                           */
-    MGR_E_INDEX   = 5,      /* IndexError                         */
-    MGR_E_EMPTY   = 6,      /* queue.Empty                        */
-    MGR_E_FULL    = 7,      /* the server's limits: MemoryError   */
-    MGR_E_SIZE    = 8,      /* request or reply too large         */
-    MGR_E_REFUSED = 9       /* not allowed to connect             */
+    MGR_E_EMPTY   = 5,      /* queue.Empty                        */
+    MGR_E_FULL    = 6,      /* the server's limits: MemoryError   */
+    MGR_E_SIZE    = 7,      /* request or reply too large         */
+    MGR_E_REFUSED = 8       /* not allowed to connect             */
 };
 
 /* "KeyError" for MGR_E_KEY, and so on; "status?" for an unknown status. */

@@ -7,7 +7,6 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -147,9 +146,7 @@ mgr_conn *mgr_connect(const char *address)
     c->fd = socket(AF_UNIX, SOCK_STREAM, 0);
     if (c->buf == NULL || c->fd == -1)
         goto fail;
-    /* Not inherited by a program this process may exec. */
-    if (fcntl(c->fd, F_SETFD, FD_CLOEXEC) == -1)
-        goto fail;
+    set_cloexec(c->fd);         /* not inherited by a program we may exec */
     memset(&addr, 0, sizeof addr);
     addr.sun_family = AF_UNIX;
     strcpy(addr.sun_path, address);
@@ -196,11 +193,6 @@ int mgr_close(mgr_conn *c)
     return r;
 }
 
-pid_t mgr_server_pid(const mgr_conn *c)
-{
-    return c->server;
-}
-
 const char *mgr_error(const mgr_conn *c)
 {
     return c->error;
@@ -234,29 +226,9 @@ int mgr_dict_get(mgr_conn *c, uint32_t id, struct mgr_value key, struct mgr_valu
     return st != MGR_OK ? st : result_value(c, value);
 }
 
-int mgr_dict_del(mgr_conn *c, uint32_t id, struct mgr_value key)
-{
-    return call(c, MGR_OP_DEL, id, &key, 1);
-}
-
 int mgr_list_append(mgr_conn *c, uint32_t id, struct mgr_value value)
 {
     return call(c, MGR_OP_APPEND, id, &value, 1);
-}
-
-int mgr_list_item(mgr_conn *c, uint32_t id, int64_t index, struct mgr_value *value)
-{
-    struct mgr_value arg = mgr_int(index);
-    int st = call(c, MGR_OP_ITEM, id, &arg, 1);
-
-    return st != MGR_OK ? st : result_value(c, value);
-}
-
-int mgr_list_store(mgr_conn *c, uint32_t id, int64_t index, struct mgr_value value)
-{
-    struct mgr_value args[2] = { mgr_int(index), value };
-
-    return call(c, MGR_OP_STORE, id, args, 2);
 }
 
 int mgr_len(mgr_conn *c, uint32_t id, size_t *n)

@@ -7,13 +7,17 @@
  * unknown operation, a value cut short, a string whose length lies, a
  * frame announcing a gigabyte, half a frame and then silence, a client
  * that never reads its replies, one connection too many, a list past its
- * limit, a reply too large to send, and a few hundred random requests. After each, it checks that the server answered as it
- * should and that another client is still served.
+ * limit, a reply too large to send, and a few hundred random requests.
+ * After each, it checks that the server answered as it should and that
+ * another client is still served.
+ *
+ * A test, not a lesson: tests/09-manager.bats builds it (with the manager's
+ * sources from chapters/09-manager) and runs it.
  *
  * Python:  no twin: Python's manager first runs an authentication
  *          challenge, and its messages are pickles (never unpickle bytes
  *          from a stranger: a pickle can run code). manager_auth compares.
- * Usage:   ./manager_probe [-r ROUNDS]
+ * Usage:   manager_probe [-r ROUNDS]
  * Look for: each case's outcome beside the one expected; the stalled
  * client does not delay the others; the last line's self-check. Nothing
  * here is racy: each case waits for the server's answer.
@@ -22,7 +26,6 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -59,18 +62,8 @@ static int raw_connect(void)
 
 static void raw_send(int fd, const void *bytes, size_t n)
 {
-    const unsigned char *p = bytes;
-
-    while (n > 0) {
-        ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-        if (w == -1) {
-            if (errno == EINTR)
-                continue;
-            die("send");
-        }
-        p += w;
-        n -= (size_t)w;
-    }
+    if (send_all(fd, bytes, n) == -1)
+        die("send");
 }
 
 /* Send a frame whose header tells the truth about the body. */
@@ -217,8 +210,8 @@ static void malformed_cases(void)
     b[n] = 'N';
     one_case("a byte after the last argument", b, n + 1, MGR_E_REQUEST);
 
-    n = request(b, sizeof b, MGR_OP_ITEM, dict_id, a, 1);
-    one_case("a string as a list index", b, n, MGR_E_REQUEST);
+    n = request(b, sizeof b, MGR_OP_CREATE, 0, a, 1);
+    one_case("a string as the kind of object", b, n, MGR_E_REQUEST);
 
     n = request(b, sizeof b, MGR_OP_GET, 4242, a, 1);
     one_case("an object that does not exist", b, n, MGR_E_OBJECT);
@@ -306,8 +299,7 @@ static void deaf_case(void)
     struct pollfd p = { .fd = fd, .events = POLLOUT };
 
     frame_put_header(b, (uint32_t)n);
-    if (fcntl(fd, F_SETFL, O_NONBLOCK) == -1)
-        die("fcntl");
+    set_nonblocking(fd);
     /* Send until the kernel will take no more: the server's buffers and
      * ours are full, and it has stopped reading from us. */
     for (;;) {
@@ -440,7 +432,7 @@ static uint32_t xorshift(uint32_t *x)
 static void random_case(long rounds)
 {
     static const struct { enum mgr_op op; int nargs; } ops[] = {
-        { MGR_OP_SET, 2 }, { MGR_OP_GET, 1 }, { MGR_OP_DEL, 1 }, { MGR_OP_LEN, 0 },
+        { MGR_OP_SET, 2 }, { MGR_OP_GET, 1 }, { MGR_OP_APPEND, 1 }, { MGR_OP_LEN, 0 },
         { MGR_OP_COPY, 0 }, { MGR_OP_SET, 2 }
     };
     uint32_t x = 1;

@@ -246,7 +246,8 @@ subprocess_output_edges() {
 # returns the errno, and the program names it. POSIX also allows the other
 # answer, a child that exits with 127, which glibc gives under valgrind
 # (its emulated vfork hides the errno the child leaves in shared memory):
-# accepted there only. assert_cannot_run IMPL STATUS REASON, after a run.
+# accepted there only. assert_cannot_run IMPL STATUS TEXT, after a run:
+# TEXT is what follows "cannot run ", the command's repr and the errno.
 assert_cannot_run() {
     local impl=$1 want=$2 reason=$3
     if [ "$impl" = c ] && [[ $WB_WRAP == *valgrind* ]] && [ "$status" -eq 127 ] \
@@ -254,15 +255,17 @@ assert_cannot_run() {
         return 0
     fi
     assert_status "$want"
-    [[ ${stderr-$output} == *"cannot run "*": $reason"* ]] || flunk "cannot run: $reason"
+    [[ ${stderr-$output} == *"cannot run $reason"* ]] || flunk "cannot run $reason"
 }
 
 subprocess_output_others() {
     local impl=$1
+    local nx
+    nx=$(not_executable)
     run_failing "$impl" subprocess_output -- no-such-command-wb10
-    assert_cannot_run "$impl" 127 ENOENT
-    run_failing "$impl" subprocess_output -- "$(not_executable)"
-    assert_cannot_run "$impl" 126 EACCES
+    assert_cannot_run "$impl" 127 "['no-such-command-wb10']: ENOENT"
+    run_failing "$impl" subprocess_output -- "$nx"
+    assert_cannot_run "$impl" 126 "['$nx']: EACCES"
     run_impl "$impl" $CH subprocess_output -- "$(probe)" 5</dev/null 7>/dev/null
     assert_success
     assert_clean_inheritance "$(captured)"$'\n'

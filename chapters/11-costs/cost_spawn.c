@@ -132,7 +132,7 @@ static double spawns(enum how how, long n)
         for (long i = 0; i < count; i++) {
             pid_t pid;
             int status, err;
-            if (how != POSIX_SPAWN) {
+            if (how == SPAWN_COMMAND) {
                 struct command cmd;
                 if ((err = spawn_command(argv, 0, &cmd)) != 0)
                     cannot_run(argv, err);

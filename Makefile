@@ -37,8 +37,11 @@ $(2): lib
 endef
 $(foreach d,$(CHAPTER_DIRS),$(eval $(call chapter_rule,$(d),chapter-$(call chapter_num,$(d)))))
 
+# make test: the suite, then chapters 04 and 05's tests once more on chapter
+# 11's fast Queue and Pool (tests/fast/run), which keep the same guarantees.
 test: all
 	tests/bats-run tests
+	tests/fast/run
 
 # make check: the reliability checks of tests/check/run, over every program
 # of every chapter (found anew each time): the suite against an
@@ -98,10 +101,11 @@ stress: all
 	N=$(N) tests/check/stress
 
 # The costs table of chapter 11 (its README explains it): each figure the
-# median of 5 runs, C and Python taking turns; a few minutes. Extra flags
-# for costs_demo in BENCH_FLAGS, e.g. BENCH_FLAGS=--tsv or '-o pipe -n 9'.
+# median of 5 runs, taking turns; a few minutes. tools/costs.py puts it
+# together and checks the promises of docs/costs.md. Extra flags in
+# BENCH_FLAGS, e.g. BENCH_FLAGS=--tsv or '-o pipe -n 9'.
 bench: chapter-11
-	chapters/11-costs/costs_demo $(BENCH_FLAGS)
+	python3 tools/costs.py $(BENCH_FLAGS)
 
 # Each chapter folder, and common/, cleans itself, so that a
 # make clean in the top folder cleans exactly what a chapter's would.

@@ -32,6 +32,8 @@ chapter_programs() {
             for src in "$dir/$name.c" "$WB_ROOT"/chapters/*/"$name.c"; do
                 [ -f "$src" ] && { found=$src; break; }
             done
+            # Or a second build of another source (EXTRA_PROGRAMS).
+            grep -Eq "^EXTRA_PROGRAMS[[:space:]]*:?=.*\b$name\b" "$dir/Makefile" && found=$dir/$name.c
             if [ -z "$found" ]; then
                 missing+=" $(basename "$dir")/README.md:./$name(no source)"
                 continue
@@ -66,6 +68,18 @@ chapter_programs() {
         done
     done
     [ -z "$bad" ] || flunk "header comments missing:$bad"
+}
+
+@test "one sitting per file: chapters' .c/.h at most 350 lines, common's at most 200" {
+    local f bad=""
+    for f in "$WB_ROOT"/chapters/*/*.[ch] "$WB_ROOT"/chapters/*/*/*.[ch]; do
+        [ -f "$f" ] || continue
+        [ "$(wc -l <"$f")" -le 350 ] || bad+=" ${f#"$WB_ROOT"/}($(wc -l <"$f"))"
+    done
+    for f in "$WB_ROOT"/common/*.[ch]; do
+        [ "$(wc -l <"$f")" -le 200 ] || bad+=" ${f#"$WB_ROOT"/}($(wc -l <"$f"))"
+    done
+    [ -z "$bad" ] || flunk "too long to read in one sitting:$bad"
 }
 
 @test "every chapter is in the top README's chapter table" {

@@ -2,8 +2,9 @@
 # Chapter 11: costs. The figures themselves change from run to run and from
 # machine to machine: nothing here checks them. What is checked: every
 # program runs (at a tiny size), prints every row it promises, in its
-# documented shape, with positive finite figures; costs_demo prints the
-# whole table and its TSV form; bad usage is refused.
+# documented shape, with positive finite figures; the fast builds print only
+# their own figures; tools/costs.py prints the whole table, its TSV form and
+# every promise of docs/costs.md; bad usage is refused.
 
 load test_helper
 
@@ -41,7 +42,7 @@ can_pin() {
 }
 
 # Two CPUs that this test may use. Under `taskset -c 0` (make stress pins the
-# suite so) there is one: costs_demo's "on two CPUs" row is then n/a, as it
+# suite so) there is one: the table's "on two CPUs" row is then n/a, as it
 # should be. nproc counts the CPUs the affinity mask allows.
 can_apart() {
     can_pin && [ "$(nproc)" -ge 2 ]
@@ -91,6 +92,22 @@ cost_pool_checks() {
 }
 
 @test "cost_pool: every row, positive figures" { cost_pool_checks c; }
+
+# The fast builds (chapter 11's fast/): the same rows, their own figures
+# only: the floor is the same system calls either way, measured once.
+@test "cost_pool_fast, cost_queue_fast: every row, fast figures only" {
+    run_c 11-costs cost_pool_fast -s $TINY
+    assert_success
+    assert_figure apply_rt fast us
+    assert_figure map_1 fast k/s
+    assert_figure map_chunks fast k/s
+    assert_count 3 '.'
+    run_c 11-costs cost_queue_fast -s $TINY
+    assert_success
+    assert_figure queue_1x1 fast k/s
+    assert_figure queue_2x2 fast k/s
+    assert_count 2 '.'
+}
 @test "cost_pool.py: every row, positive figures" { cost_pool_checks py; }
 
 # ---- cost_sync ---------------------------------------------------------------
@@ -170,10 +187,11 @@ interrupted_checks() {
 @test "cost_queue: SIGTERM while four processes pass messages leaves none behind" { interrupted_checks c cost_queue queue_2x2; }
 @test "cost_queue.py: SIGTERM while four processes pass messages leaves none behind" { interrupted_checks py cost_queue queue_2x2; }
 
-@test "costs_demo: SIGTERM stops the program measuring, and its children" {
+@test "tools/costs.py: SIGTERM stops the program measuring, and its children" {
     local scale
     scale=$(unique_scale)
-    run timeout -k 10 -s TERM 2 "$WB_BIN_ROOT/chapters/11-costs/costs_demo" -o event_rt -s "$scale" -c
+    run timeout -k 10 -s TERM 2 "$WB_PYTHON" "$WB_ROOT/tools/costs.py" -b "$WB_BIN_ROOT/chapters/11-costs" \
+        -o event_rt -s "$scale" -c
     [ "$status" -eq 124 ] || flunk "expected to be stopped by timeout's SIGTERM, status $status"
     assert_no_process_left "cost_sync -r event_rt -s $scale"
 }
@@ -193,12 +211,17 @@ cost_bad_usage() {
         bad_usage "$impl" 11-costs "$prog" -s 101
         bad_usage "$impl" 11-costs "$prog" -p -a
     done
+    [ "$impl" = py ] && return
+    for prog in cost_queue_fast cost_pool_fast; do
+        assert_common_bad_usage c 11-costs "$prog"
+        bad_usage c 11-costs "$prog" -r no_such_row
+    done
 }
 
 @test "cost_*: bad usage gets one line and status 2" { cost_bad_usage c; }
 @test "cost_*.py: bad usage gets status 2" { cost_bad_usage py; }
 
-# ---- costs_demo: the table ---------------------------------------------------
+# ---- tools/costs.py: the table ----------------------------------------------
 # Every row the table promises, by its label.
 TABLE_ROWS=(
     'Process start \+ join \(fork\)' '  \.\.\. parent holds 16 MiB' '  \.\.\. parent holds 256 MiB'
@@ -213,98 +236,126 @@ TABLE_ROWS=(
     'Event round trip' '  \.\.\. both on one CPU'
     'Manager dict operation' '  \.\.\. all on one CPU'
 )
+# The rows with a fast column (chapter 11's fast Queue and Pool), by index.
+FAST_ROWS=' 12 13 14 15 16 17 '
 # A cell: a positive figure with its spread, or a word saying why not.
 FIG='([0-9]+(\.[0-9]+)? ±[0-9]+%|-|n/a|no python3|not asked)'
+RATIO='([0-9]+\.[0-9]{2}|-)'
 
-# costs_demo with Python unless the twins are skipped (make check).
-demo_python_flag() {
+# The tool runs wherever python3 does (make check too, with -c).
+need_python_tool() {
+    command -v "$WB_PYTHON" >/dev/null 2>&1 || skip "python3 is not installed: tools/costs.py needs it"
+}
+# The tool, on this run's binaries (a sanitizer build under make check).
+run_costs() {
+    run_limited "$WB_PYTHON" "$WB_ROOT/tools/costs.py" -b "$WB_BIN_ROOT/chapters/11-costs" "$@"
+}
+# With Python unless the twins are skipped (make check).
+costs_python_flag() {
     if [ "${WB_TWINS:-}" = skip ] || ! command -v python3 >/dev/null 2>&1; then
         echo -c
     fi
 }
-
-@test "costs_demo: the whole table, every row with figures, and the targets" {
-    WB_TIMEOUT=120 run_c 11-costs costs_demo -n 2 -s $TINY $(demo_python_flag)
-    assert_success
-    assert_line_re '^costs_demo: each figure is the median of 2 runs'
-    assert_line_re '^machine: .+, [0-9]+ CPUs'
-    assert_line_re '^operation +unit +floor +C \(workbook\) +Python +C/floor +Py/C$'
-    # The rows, in order, right after the header line.
-    local header i
-    header=$(line_numbers '^operation ')
-    for i in "${!TABLE_ROWS[@]}"; do
-        [[ ${lines[$((header + 1 + i))]} =~ ^${TABLE_ROWS[$i]}\ +([a-zA-Z/]+|-)\ +$FIG\ +$FIG\ +$FIG\ +([0-9]+\.[0-9]{2}|-)\ +([0-9]+\.[0-9]{2}|-)$ ]] \
-            || flunk "row $i should be /${TABLE_ROWS[$i]}/ with five cells"
-    done
-    [[ ${lines[$((header + 1 + ${#TABLE_ROWS[@]}))]} == C/floor:* ]] || flunk "a row too many"
-    # A row is n/a only where it cannot be measured: apart, on one CPU.
-    assert_count "$(can_apart && echo 0 || echo 1)" ' - +n/a +n/a +n/a +- +-$'
-    if can_apart; then
-        assert_line_re '^  \.\.\. on two CPUs +us +[0-9]'
-    else
-        assert_line_re '^  \.\.\. on two CPUs +- +n/a +n/a +n/a +- +-$'
-    fi
-    refute_line_re 'failed|not built|nan|inf'
-    assert_line_re '^target: Process start \+ join at least 10x faster than Python.s +(met|MISSED|not measured)'
-    assert_line_re '^target: Lock acquire \+ release within 1\.5x of sem_wait \+ sem_post +(met|MISSED) \(C/floor [0-9.]+\)$'
-    [ -z "$(demo_python_flag)" ] || assert_line_re '^python: +not asked for'
-    [ -n "$(demo_python_flag)" ] || assert_line_re '^python: +3\.'
+# The promises docs/costs.md lists, one per table row under its heading.
+count_promises() {
+    awk '/^## / { inside = ($0 == "## The promises") } inside && /^\| `[a-z0-9_]+` \|/ { n++ } END { print n + 0 }' \
+        "$WB_ROOT/docs/costs.md"
 }
 
-@test "costs_demo --tsv: a header and one line of 11 fields per row" {
-    WB_TIMEOUT=120 run_c 11-costs costs_demo -n 1 -s $TINY --tsv $(demo_python_flag)
+@test "tools/costs.py: the whole table, every row with figures, every promise" {
+    need_python_tool
+    WB_TIMEOUT=180 run_costs -n 2 -s $TINY $(costs_python_flag)
     assert_success
-    [ "${lines[0]}" = "$(printf 'row\toperation\tunit\tfloor\tfloor_spread_pct\tc\tc_spread_pct\tpython\tpython_spread_pct\tc_over_floor\tpython_over_c')" ] \
-        || flunk "the TSV header"
-    local line bad="" n=0
-    for line in "${lines[@]:1}"; do
-        n=$((n + 1))
-        # Every row has figures, but the one on two CPUs when only one
-        # may be used: that one is all NA.
-        awk -F '\t' -v apart="$(can_apart && echo 1 || echo 0)" 'NF != 11 { exit 1 }
-            { for (i = 4; i <= 11; i++) if ($i != "NA" && !($i ~ /^[0-9]+(\.[0-9]+)?(e[-+][0-9]+)?$/)) exit 1 }
-            ($1 == "pipe_rt_2cpu" && !apart) { exit !($3 == "-" && $4 $6 $8 $11 == "NANANANA") }
-            ($4 == "NA" && $6 == "NA" && $8 == "NA") { exit 1 }' <<<"$line" || bad+=" [$line]"
+    [ -z "$stderr" ] || flunk "stderr: $stderr"
+    assert_line_re '^costs: each figure is the median of 2 runs'
+    assert_line_re '^machine: .+, [0-9]+ CPUs'
+    assert_line_re '^operation +unit +floor +C +C fast +Python +Py/C +Py/fast$'
+    # The rows, in order, right after the header line; a figure in the fast
+    # column exactly for the Queue and Pool rows.
+    local header i line
+    header=$(line_numbers '^operation ')
+    for i in "${!TABLE_ROWS[@]}"; do
+        line=${lines[$((header + 1 + i))]}
+        [[ $line =~ ^${TABLE_ROWS[$i]}\ +([a-zA-Z/]+|-)\ +$FIG\ +$FIG\ +$FIG\ +$FIG\ +$RATIO\ +$RATIO$ ]] \
+            || flunk "row $i should be /${TABLE_ROWS[$i]}/ with six cells: $line"
+        local plain=${line//±/+}        # LC_ALL=C counts bytes: ± is two
+        [ "${#plain}" -le 100 ] || flunk "row $i is wider than 100 columns"
+        # BASH_REMATCH: 1 the unit, 2 4 6 8 the four cells, 10 11 the ratios.
+        if [[ $FAST_ROWS == *" $i "* ]]; then
+            [[ ${BASH_REMATCH[6]} =~ ±|^n/a$ ]] || flunk "row $i should have a fast figure: $line"
+        else
+            [ "${BASH_REMATCH[6]}" = - ] || flunk "row $i has no fast version: $line"
+        fi
     done
-    [ -z "$bad" ] || flunk "bad TSV lines:$bad"
-    [ "$n" -ge "${#TABLE_ROWS[@]}" ] || flunk "only $n rows"
+    [[ ${lines[$((header + 1 + ${#TABLE_ROWS[@]}))]} == C:* ]] || flunk "a row too many"
+    # A row is n/a only where it cannot be measured: apart, on one CPU.
+    assert_count "$(can_apart && echo 0 || echo 1)" ' - +n/a +n/a +n/a +n/a +- +-$'
+    refute_line_re 'failed|not built|nan|inf'
+    # Every promise of docs/costs.md, each with its verdict.
+    assert_count "$(count_promises)" '^promise: .+ +(met|MISSED|not measured)( \((Py/C|Py/fast|C/floor) [0-9.]+\))?$'
+    [ "$(count_promises)" -ge 10 ] || flunk "docs/costs.md lists only $(count_promises) promises"
+    assert_line_re '^promise: fast Queue 1 -> 1: at least 10x .+(met|MISSED|not measured)'
+    assert_line_re '^promise: Lock acquire \+ release: within 1\.5x .+ (met|MISSED) \(C/floor [0-9.]+\)$'
+    [ -z "$(costs_python_flag)" ] || assert_line_re '^python: +not asked for'
+    [ -n "$(costs_python_flag)" ] || assert_line_re '^python: +3\.'
+}
+
+@test "tools/costs.py --tsv: a header and one line of 17 fields per row" {
+    need_python_tool
+    WB_TIMEOUT=180 run_costs -n 1 -s $TINY --tsv $(costs_python_flag)
+    assert_success
+    [ "${lines[0]}" = "$(printf 'row\toperation\tunit\tfloor\tfloor_spread_pct\tc\tc_spread_pct\tfast\tfast_spread_pct\tpython\tpython_spread_pct\tc_over_floor\tpython_over_c\tpython_over_fast')" ] \
+        || flunk "the TSV header"
+    # Every row has figures, but the one on two CPUs when only one may be
+    # used: that one is all NA. Only the Queue and Pool rows have a fast one.
+    printf '%s\n' "${lines[@]:1}" | awk -F '\t' -v apart="$(can_apart && echo 1 || echo 0)" '
+        NF != 14 { print "fields: " $0; bad = 1; next }
+        { for (i = 4; i <= 14; i++) if ($i != "NA" && !($i ~ /^[0-9]+(\.[0-9]+)?(e[-+][0-9]+)?$/)) { print "cell " i ": " $0; bad = 1 } }
+        ($1 == "pipe_rt_2cpu" && !apart) { if ($3 != "-" || $4 $6 $8 $10 != "NANANANA") { print "2cpu: " $0; bad = 1 }; next }
+        ($4 == "NA" && $6 == "NA") { print "no C: " $0; bad = 1 }
+        (($1 ~ /^(queue|apply|map)/) != ($8 != "NA")) { print "fast: " $0; bad = 1 }
+        END { exit bad }' || flunk "bad TSV lines"
     local row
     for row in fork fork_16m fork_256m spawn spawn_256m command pipe_rt pipe_rt_1cpu pipe_rt_2cpu sock_rt \
-               pipe_bulk queue_1x1 queue_2x2 apply_rt apply_rt_1cpu map_1 map_chunks \
+               sock_rt_1cpu pipe_bulk queue_1x1 queue_2x2 apply_rt apply_rt_1cpu map_1 map_chunks \
                lock lock_2 sem sem_2 event_rt event_rt_1cpu manager manager_1cpu; do
         assert_count 1 "^$row	"
     done
+    assert_count 27 '.'
 }
 
-@test "costs_demo: without Python, the Python column says so" {
-    WB_TIMEOUT=60 run_c 11-costs costs_demo -n 1 -s $TINY -o pipe_rt -P /nonexistent/python3
+@test "tools/costs.py: without Python, the Python column says so" {
+    need_python_tool
+    WB_TIMEOUT=60 run_costs -n 1 -s $TINY -o pipe_rt -P /nonexistent/python3
     assert_success
     assert_line_re '^python: +not found'
     # Three pipe_rt rows; the one on two CPUs is n/a where one CPU may be used.
     local measured
     measured=$(can_apart && echo 3 || echo 2)
-    assert_count "$measured" ' no python3 +[0-9.]+ +-$'
-    WB_TIMEOUT=60 run_c 11-costs costs_demo -n 1 -s $TINY -o pipe_rt -t -P /nonexistent/python3
+    assert_count "$measured" ' - +no python3 +- +-$'
+    WB_TIMEOUT=60 run_costs -n 1 -s $TINY -o pipe_rt -t -P /nonexistent/python3
     assert_success
-    assert_count "$measured" '	NA	NA	[0-9.]+	NA$'
+    assert_count "$measured" '	NA	NA	NA	NA	[0-9.]+	NA	NA$'
 }
 
-@test "costs_demo: -o picks rows by the start of their name" {
-    WB_TIMEOUT=60 run_c 11-costs costs_demo -n 1 -s $TINY -o sock -c
+@test "tools/costs.py: -o picks rows by the start of their name" {
+    need_python_tool
+    WB_TIMEOUT=60 run_costs -n 1 -s $TINY -o sock -c
     assert_success
     assert_count 1 '^socketpair round trip '
     assert_count 1 '^  \.\.\. both on one CPU '
     refute_line_re '^pipe '
+    refute_line_re '^promise: '
 }
 
-@test "costs_demo: bad usage gets one line and status 2" {
-    assert_common_bad_usage c 11-costs costs_demo
-    bad_usage c 11-costs costs_demo -n
-    bad_usage c 11-costs costs_demo -n 0
-    bad_usage c 11-costs costs_demo -n 52
-    bad_usage c 11-costs costs_demo -n abc
-    bad_usage c 11-costs costs_demo -s 0
-    bad_usage c 11-costs costs_demo -s 1e999
-    bad_usage c 11-costs costs_demo -o no_such_row
-    bad_usage c 11-costs costs_demo -P ''
+@test "tools/costs.py: bad usage gets one line and status 2" {
+    need_python_tool
+    local args
+    for args in "-Z" "extra" "-n" "-n 0" "-n 52" "-n abc" "-s 0" "-s 1e999" "-s abc" "-o no_such_row" "-P ''"; do
+        eval "run_costs $args"
+        assert_usage_error c
+    done
+    run_costs -h
+    assert_success
+    assert_line_re '^usage: costs.py '
 }

@@ -5,14 +5,21 @@
 
 # ---- finding the programs ---------------------------------------------------
 # Every chapters/*/NAME.c with a main() is a program; its binary is NAME in
-# the same folder (or under a BUILD_ROOT copy). Prints chapters/NN-x/NAME.
+# the same folder (or under a BUILD_ROOT copy). So is every name in a
+# chapter Makefile's EXTRA_PROGRAMS line (a second build of one source with
+# other helpers: chapter 11's cost_queue_fast). Prints chapters/NN-x/NAME.
 discover_programs() {
-    local src
+    local src mk name
     for src in "$TOP"/chapters/*/*.c; do
         [ -f "$src" ] || continue
         grep -Eq '^[[:space:]]*int[[:space:]]+main[[:space:]]*\(' "$src" || continue
         src=${src%.c}
         echo "${src#"$TOP"/}"
+    done
+    for mk in "$TOP"/chapters/*/Makefile; do
+        for name in $(sed -n 's/^EXTRA_PROGRAMS[[:space:]]*:*=//p' "$mk"); do
+            echo "chapters/$(basename "$(dirname "$mk")")/$name"
+        done
     done
 }
 

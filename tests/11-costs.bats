@@ -288,6 +288,9 @@ count_promises() {
         fi
     done
     [[ ${lines[$((header + 1 + ${#TABLE_ROWS[@]}))]} == C:* ]] || flunk "a row too many"
+    # Every line fits a projector: 100 columns.
+    printf '%s\n' "${lines[@]}" | sed 's/±/+/g' | awk 'length > 100 { print; bad = 1 } END { exit bad }' \
+        || flunk "lines wider than 100 columns"
     # A row is n/a only where it cannot be measured: apart, on one CPU.
     assert_count "$(can_apart && echo 0 || echo 1)" ' - +n/a +n/a +n/a +n/a +- +-$'
     refute_line_re 'failed|not built|nan|inf'
@@ -346,6 +349,22 @@ count_promises() {
     assert_count 1 '^  \.\.\. both on one CPU '
     refute_line_re '^pipe '
     refute_line_re '^promise: '
+}
+
+@test "tools/costs.py | head: ends by SIGPIPE, nothing left running" {
+    need_python_tool
+    local scale
+    scale=$(unique_scale | sed 's/^90/0/')
+    # A reader that has gone before the first line: the read end is closed
+    # before the tool starts, so its first write meets a closed pipe on
+    # every run (-13: death by SIGPIPE, as a shell's 141).
+    run "$WB_PYTHON" -c 'import os, subprocess, sys
+r, w = os.pipe(); os.close(r)
+print(subprocess.run(sys.argv[1:], stdout=w).returncode)' \
+        "$WB_PYTHON" "$WB_ROOT/tools/costs.py" -b "$WB_BIN_ROOT/chapters/11-costs" -n 1 -s "$scale" -o lock -c
+    assert_success
+    [ "$output" = -13 ] || flunk "expected death by SIGPIPE (-13), got: $output"
+    assert_no_process_left "cost_sync -r lock -s $scale"
 }
 
 @test "tools/costs.py: bad usage gets one line and status 2" {

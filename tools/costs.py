@@ -267,6 +267,9 @@ def main():
     run = arguments()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, on_signal)
+    # A reader that goes away (| head) ends the tool as it ends a C program:
+    # by SIGPIPE, between two measurements, with no child running.
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     run.failures, run.no_python, version = 0, "not asked", ""
     if not run.c_only:
         code, out = capture([run.python, "-c", "import multiprocessing, platform;"
@@ -289,8 +292,9 @@ def main():
         print(f"costs: each figure is the median of {run.reps} runs (± half their range);"
               " the runs take turns")
         print(f"machine: {platform.system()} {platform.release()} {platform.machine()},"
-              f" {os.cpu_count()} CPUs{f' ({model})' if model else ''},"
-              f" load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+              f" {os.cpu_count()} CPUs,"
+              f" load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}"[:100])
+        print(f"cpu:     {model or 'unknown'}"[:100])
         print(f"python:  {version or ('not asked for (-c)' if run.c_only else 'not found')}")
         print(f"{'operation':<30} {'unit':<5}" + "".join(f"{h:>12}" for h in
               ("floor", "C", "C fast", "Python")) + f"{'Py/C':>8}{'Py/fast':>8}", flush=True)

@@ -27,8 +27,12 @@
  * parent wakes up), and more while they hold at most ITEM_WINDOW items in
  * all (small chunks of small tasks then travel many to a system call).
  * More would only bind work to a worker before it is known to be free. */
-#define MAP_WINDOW 2
+#ifndef MAP_WINDOW              /* -DMAP_WINDOW=1 -DITEM_WINDOW=1: one task */
+#define MAP_WINDOW 2            /* in flight per worker, as chapter 05's    */
+#endif
+#ifndef ITEM_WINDOW
 #define ITEM_WINDOW 32
+#endif
 
 /* Messages, framed (frame.h). Both ends are one program on one machine, so
  * numbers and structs travel in the machine's own layout.

@@ -3,7 +3,8 @@
  * Each cost_* program measures a few "rows" (an operation such as a pipe
  * round trip), each in up to two ways: "floor", the raw system calls with
  * nothing around them, and "C", the workbook's own implementation (the
- * Queue of chapter 04, the Pool of chapter 05...). Its Python twin,
+ * Queue of chapter 04, the Pool of chapter 05...; "fast" for this
+ * chapter's fast Queue and Pool, cost_queue_fast and cost_pool_fast). Its Python twin,
  * cost_*.py, measures the same rows with multiprocessing. Every
  * measurement is one output line, the same shape in C and in Python:
  *
@@ -11,8 +12,8 @@
  *     ROW          IMPL        VALUE  UNIT   what was measured
  *
  * UNIT is "us" (microseconds per operation: lower is better) or a rate
- * ending in "/s" (higher is better). costs_demo runs these programs,
- * repeats them, interleaves C and Python and prints the table.
+ * ending in "/s" (higher is better). make bench (tools/costs.py) runs
+ * these programs, repeats them, takes turns and prints the table.
  *
  * SPDX-License-Identifier: MIT
  */

@@ -15,7 +15,7 @@
  * one CPU) the wake-up is a switch on the same CPU; with -a (the child on
  * another CPU) the other CPU has to be woken from idle, which on a virtual
  * machine costs tens of microseconds. Without either, the scheduler
- * chooses, and may change its mind from run to run: costs_demo repeats
+ * chooses, and may change its mind from run to run: make bench repeats
  * every figure and takes the median.
  *
  * SPDX-License-Identifier: MIT

@@ -6,7 +6,7 @@
  * extensions (glibc and musl declare them, and the CPU_SET macros, only
  * with _GNU_SOURCE): hence this separate file, the one place in the
  * chapter that asks for more than POSIX. Where they do not exist (macOS,
- * for one) the functions fail with ENOSYS: costs_demo then prints "n/a"
+ * for one) the functions fail with ENOSYS: make bench then prints "n/a"
  * for the rows run on chosen CPUs, and a child simply does not die with its
  * parent (it still ends when its pipe or its count runs out).
  * SPDX-License-Identifier: MIT

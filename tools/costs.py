@@ -128,7 +128,7 @@ def ratio(cells, name):
 
 def measure(row, run):
     """Every runner of the row, run.reps times, taking turns."""
-    name, _, prog, arg, place = row
+    _, _, prog, arg, place = row
     cells = {impl: Cell() for impl in IMPLS}
     if (place == "-p" and run.cpus < 1) or (place == "-a" and run.cpus < 2):
         for cell in cells.values():

@@ -25,7 +25,9 @@ chapter_programs() {
     local dir name missing=""
     for dir in $(chapter_dirs); do
         [ -f "$dir/README.md" ] || { missing+=" $(basename "$dir")/README.md"; continue; }
-        for name in $(grep -oE '\./[a-z][a-z0-9_]*' "$dir/README.md" | sed 's|^\./||' | sort -u); do
+        # ./name, but not the end of a path such as ../../tools/costs.py
+        for name in $(grep -oE '(^|[^./[:alnum:]_])\./[a-z][a-z0-9_]*' "$dir/README.md" |
+                      sed 's|^.*\./||' | sort -u); do
             # A program named in a lesson lives in that chapter, or in an
             # earlier one that the lesson refers back to.
             local found=""

@@ -45,7 +45,7 @@ chapter_programs() {
             [ -x "$WB_BIN_ROOT/chapters/$chapter/$name" ] || missing+=" $chapter/$name(not built)"
         done
     done
-    [ -z "$missing" ] || flunk "lessons name programs that do not exist or did not build:$missing"
+    [ -z "$missing" ] || fail_run "lessons name programs that do not exist or did not build:$missing"
 }
 
 @test "every chapter has a lesson, a test file and programs" {
@@ -56,7 +56,7 @@ chapter_programs() {
         compgen -G "$WB_ROOT/tests/$num-*.bats" >/dev/null || missing+=" tests/$num-*.bats"
         [ -n "$(chapter_programs "$dir")" ] || missing+=" $(basename "$dir"):no-programs"
     done
-    [ -z "$missing" ] || flunk "missing:$missing"
+    [ -z "$missing" ] || fail_run "missing:$missing"
 }
 
 @test "every program has its header comment: Usage, what to look for, licence" {
@@ -69,7 +69,7 @@ chapter_programs() {
             grep -q 'SPDX-License-Identifier:' "$src" || bad+=" $name(SPDX)"
         done
     done
-    [ -z "$bad" ] || flunk "header comments missing:$bad"
+    [ -z "$bad" ] || fail_run "header comments missing:$bad"
 }
 
 @test "one sitting per file: chapters' .c/.h at most 350 lines, common's at most 200" {
@@ -81,7 +81,7 @@ chapter_programs() {
     for f in "$WB_ROOT"/common/*.[ch]; do
         [ "$(wc -l <"$f")" -le 200 ] || bad+=" ${f#"$WB_ROOT"/}($(wc -l <"$f"))"
     done
-    [ -z "$bad" ] || flunk "too long to read in one sitting:$bad"
+    [ -z "$bad" ] || fail_run "too long to read in one sitting:$bad"
 }
 
 @test "every chapter is in the top README's chapter table" {
@@ -89,7 +89,7 @@ chapter_programs() {
     for dir in $(chapter_dirs); do
         grep -q "chapters/$(basename "$dir")/README.md" "$WB_ROOT/README.md" || bad+=" $(basename "$dir")"
     done
-    [ -z "$bad" ] || flunk "not linked from README.md:$bad"
+    [ -z "$bad" ] || fail_run "not linked from README.md:$bad"
 }
 
 @test "no built binary is tracked by git" {
@@ -97,7 +97,7 @@ chapter_programs() {
     command -v file >/dev/null || skip "the file command is not installed"
     local tracked
     tracked=$(git -C "$WB_ROOT" ls-files -z | (cd "$WB_ROOT" && xargs -0 -r file) | grep -E 'ELF|Mach-O|current ar archive' || true)
-    [ -z "$tracked" ] || flunk "binaries tracked: $tracked"
+    [ -z "$tracked" ] || fail_run "binaries tracked: $tracked"
 }
 
 # ---- the line helpers of test_helper.bash --------------------------------
@@ -116,19 +116,19 @@ refuses() {
     assert_count 2 '^worker +[0-9]+ +task [0-9]  start$'
     [ "$(count_lines 'task')" -eq 3 ]
     [ "$(count_lines '^task')" -eq 0 ]
-    assert_line_re 'result 1$'
-    refute_line_re 'FAILED'
+    assert_line --regexp 'result 1$'
+    refute_line --regexp 'FAILED'
     given 'worker 12 task 1  start' 'parent 10 task 1  result 1' 'worker 13 task 2  start'
     refuses assert_count 1 '^worker '
     given 'a' 'b'
-    refuses assert_line_re 'c'
+    refuses assert_line --regexp 'c'
     given 'a' 'b'
-    refuses refute_line_re 'b'
+    refuses refute_line --regexp 'b'
     # A bad regular expression fails whatever asked, never passes unseen.
     given 'a (b' 'c'
-    refuses assert_line_re '(b'
+    refuses assert_line --regexp '(b'
     given 'a (b' 'c'
-    refuses refute_line_re '(b'
+    refuses refute_line --regexp '(b'
     # No lines at all: even a pattern for the empty line matches nothing.
     given
     [ "$(count_lines '^$')" -eq 0 ]

@@ -7,7 +7,7 @@ load test_helper
 fork_demo_checks() {
     run_impl "$1" 01-fork fork_demo -n 3
     assert_success
-    [[ ${lines[0]} =~ ^Process\ \(([0-9]+)\)\ start\.\.\.$ ]] || flunk "the start line comes first"
+    [[ ${lines[0]} =~ ^Process\ \(([0-9]+)\)\ start\.\.\.$ ]] || fail_run "the start line comes first"
     local parent=${BASH_REMATCH[1]}
     assert_count 3 "^I am child process \([0-9]+\) and my parent is $parent\.$"
     assert_count 3 "^I \($parent\) just created a child process \([0-9]+\)\.$"
@@ -53,9 +53,9 @@ fork_isolation_checks() {
     run_c 01-fork fork_isolation
     assert_success
     local addresses
-    [ "$(printf '%s\n' "${lines[@]}" | grep -c ' at 0x[0-9a-f]*,')" -eq 4 ] || flunk "4 lines, each with an address"
+    [ "$(printf '%s\n' "${lines[@]}" | grep -c ' at 0x[0-9a-f]*,')" -eq 4 ] || fail_run "4 lines, each with an address"
     addresses=$(printf '%s\n' "${lines[@]}" | sed -n 's/.* at \(0x[0-9a-f]*\),.*/\1/p' | sort -u)
-    [ "$(printf '%s\n' "$addresses" | wc -l)" -eq 1 ] || flunk "expected one address, got: $addresses"
+    [ "$(printf '%s\n' "$addresses" | wc -l)" -eq 1 ] || fail_run "expected one address, got: $addresses"
     assert_count 1 'age = 23 at '
     assert_count 3 'age = 22 at '
 }
@@ -102,10 +102,10 @@ fork_buffering_to_file() {
     fi
     run_limited sh -c "$cmd -m broken > '$out'"
     assert_success
-    [ "$(grep -c '^printed once, before fork' "$out")" -eq 2 ] || flunk "broken into a file: expected the line twice"
+    [ "$(grep -c '^printed once, before fork' "$out")" -eq 2 ] || fail_run "broken into a file: expected the line twice"
     run_limited sh -c "$cmd -m write > '$out'"
     assert_success
-    [ "$(grep -c '^printed once, before fork' "$out")" -eq 1 ] || flunk "write into a file: expected the line once"
+    [ "$(grep -c '^printed once, before fork' "$out")" -eq 1 ] || fail_run "write into a file: expected the line once"
 }
 
 @test "fork_buffering: the same into a file" { fork_buffering_to_file c; }
@@ -131,17 +131,17 @@ wait_status_checks() {
     run_impl "$1" 01-fork wait_status
     assert_success
     assert_count 6 '.'
-    [[ ${lines[1]} =~ exitcode\ +0$ ]] || flunk "case 1: exitcode 0"
-    [[ ${lines[2]} =~ exitcode\ +3$ ]] || flunk "case 2: exitcode 3"
-    [[ ${lines[3]} =~ exitcode\ +1$ ]] || flunk "case 3: exitcode 1"
-    [[ ${lines[4]} =~ exitcode\ -15\ +\(SIGTERM\)$ ]] || flunk "case 4: exitcode -15"
-    [[ ${lines[5]} =~ exitcode\ +-9\ +\(SIGKILL\)$ ]] || flunk "case 5: exitcode -9"
+    [[ ${lines[1]} =~ exitcode\ +0$ ]] || fail_run "case 1: exitcode 0"
+    [[ ${lines[2]} =~ exitcode\ +3$ ]] || fail_run "case 2: exitcode 3"
+    [[ ${lines[3]} =~ exitcode\ +1$ ]] || fail_run "case 3: exitcode 1"
+    [[ ${lines[4]} =~ exitcode\ -15\ +\(SIGTERM\)$ ]] || fail_run "case 4: exitcode -15"
+    [[ ${lines[5]} =~ exitcode\ +-9\ +\(SIGKILL\)$ ]] || fail_run "case 5: exitcode -9"
 }
 
 @test "wait_status: each ending decoded" {
     wait_status_checks c
-    [[ ${lines[2]} =~ WIFEXITED\ +WEXITSTATUS\ +=\ +3 ]] || flunk "exit 3 decoded"
-    [[ ${lines[4]} =~ WIFSIGNALED\ +WTERMSIG\ +=\ 15 ]] || flunk "SIGTERM decoded"
+    [[ ${lines[2]} =~ WIFEXITED\ +WEXITSTATUS\ +=\ +3 ]] || fail_run "exit 3 decoded"
+    [[ ${lines[4]} =~ WIFSIGNALED\ +WTERMSIG\ +=\ 15 ]] || fail_run "SIGTERM decoded"
 }
 @test "wait_status.py: each ending's exitcode" { wait_status_checks py; }
 @test "wait_status: bad usage" { assert_common_bad_usage c 01-fork wait_status; }
@@ -162,9 +162,9 @@ zombie_orphan_checks() {
     orphan=$(capture '^orphan: pid ([0-9]+), parent was [0-9]+, is now [0-9]+ ')
     first=$(capture '^orphan: pid [0-9]+, parent was ([0-9]+), is now [0-9]+ ')
     now=$(capture '^orphan: pid [0-9]+, parent was [0-9]+, is now ([0-9]+) ')
-    [ "$first" = "$middle" ] || flunk "the orphan's first parent is the middle process"
-    [ "$now" != "$middle" ] || flunk "the orphan's parent changed"
-    [[ ${lines[-1]} =~ ^orphan:\ $orphan\ has\ ended ]] || flunk "the program ends after the orphan"
+    [ "$first" = "$middle" ] || fail_run "the orphan's first parent is the middle process"
+    [ "$now" != "$middle" ] || fail_run "the orphan's parent changed"
+    [[ ${lines[-1]} =~ ^orphan:\ $orphan\ has\ ended ]] || fail_run "the program ends after the orphan"
 }
 
 @test "zombie_orphan: zombie until reaped; the orphan is re-parented" { zombie_orphan_checks c; }

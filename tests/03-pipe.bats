@@ -18,14 +18,14 @@ pipe_demo_checks() {
     assert_success
     assert_count 4 '.'
     [[ ${lines[0]} =~ ^parent\ \(([0-9]+)\):\ sending\ \'hello\ from\ the\ parent\'\ \(21\ bytes\),\ prefixed\ by\ its\ length\ 00\ 00\ 00\ 15$ ]] \
-        || flunk "the parent announces the message and its 4-byte length first"
+        || fail_run "the parent announces the message and its 4-byte length first"
     local parent=${BASH_REMATCH[1]}
     [[ ${lines[1]} =~ ^child\ \ \(([0-9]+)\):\ read\ the\ length\ prefix\ 00\ 00\ 00\ 15\ =\ 21\ bytes\ to\ follow$ ]] \
-        || flunk "the child reads the same prefix"
+        || fail_run "the child reads the same prefix"
     local child=${BASH_REMATCH[1]}
     [[ ${lines[2]} =~ ^child\ \ \($child\):\ received\ \'hello\ from\ the\ parent\'\ \(21\ bytes\),\ in\ 1\ read$ ]] \
-        || flunk "the child receives the message intact"
-    [ "${lines[3]}" = "parent ($parent): child $child exited with 0" ] || flunk "the parent joins the child last"
+        || fail_run "the child receives the message intact"
+    [ "${lines[3]}" = "parent ($parent): child $child exited with 0" ] || fail_run "the parent joins the child last"
 
     run_impl "$impl" 03-pipe pipe_demo -m 'A message, with punctuation: ok?'
     assert_success
@@ -46,7 +46,7 @@ pipe_demo_large() {
     assert_success
     sent=$(capture '^parent \([0-9]+\): sending 1000000 bytes, checksum ([0-9a-f]{8}), prefixed by its length 00 0f 42 40$')
     got=$(capture '^child  \([0-9]+\): received 1000000 bytes, checksum ([0-9a-f]{8}), in [0-9]+ reads?$')
-    [ "$sent" = "$got" ] || flunk "checksum sent $sent, received $got"
+    [ "$sent" = "$got" ] || fail_run "checksum sent $sent, received $got"
     # How many reads it took is racy: not asserted.
 }
 
@@ -98,10 +98,10 @@ parent (PID): got message 2 of the burst: 'two' (3 bytes)
 parent (PID): got message 3 of the burst: 'three' (5 bytes)
 parent (PID): end of file after 3 messages (expected 3)
 EOF
-) <(without_pids) >&2 || flunk "the conversation differs from the expected one"
+) <(without_pids) >&2 || fail_run "the conversation differs from the expected one"
     # Two pids only: one parent, one child.
     [ "$(printf '%s\n' "$output" | sed -E 's/^[a-z]+ +\(([0-9]+)\).*/\1/' | sort -u | wc -l)" -eq 2 ] \
-        || flunk "expected exactly two processes"
+        || fail_run "expected exactly two processes"
 }
 
 @test "pipe_duplex: request/reply in order; three frames come back as three" { pipe_duplex_checks c; }
@@ -118,8 +118,8 @@ pipe_duplex_raw() {
     # Without frames, what arrives is the bytes run together: all of them,
     # in order, in one read (the sender has exited: they all wait at once).
     [[ ${lines[-1]} =~ ^parent\ \([0-9]+\):\ one\ read\(\)\ returned\ 11\ bytes:\ \'onetwothree\':\ where\ did\ each\ message\ end\?$ ]] \
-        || flunk "one read returns the three messages run together"
-    refute_line_re 'got message'
+        || fail_run "one read returns the three messages run together"
+    refute_line --regexp 'got message'
 }
 
 @test "pipe_duplex -m raw: without frames three messages arrive as one lump" { pipe_duplex_raw c; }
@@ -151,7 +151,7 @@ pipe_oneway_checks() {
     assert_before "^child  \([0-9]+\): got 'message 3'$" '^child  \([0-9]+\): end of file after 3 messages'
     assert_before '^parent \([0-9]+\): closes its write end' '^child  \([0-9]+\): end of file after 3 messages: every write end is closed \(Python: EOFError\)$'
     assert_before '^child  \([0-9]+\): end of file' '^parent \([0-9]+\): the child exited with 0$'
-    refute_line_re 'no end of file'
+    refute_line --regexp 'no end of file'
     assert_count 9 '.'
 
     run_impl "$impl" 03-pipe pipe_oneway -n 0 -t 30
@@ -173,7 +173,7 @@ pipe_oneway_forgotten() {
         run_impl "$impl" 03-pipe pipe_oneway -f "$who" -t "$t"
         assert_success
         assert_count 3 "^child  \([0-9]+\): got 'message [1-3]'$"
-        refute_line_re '\): end of file after'
+        refute_line --regexp '\): end of file after'
         if [ "$who" = parent ]; then
             assert_before '^parent \([0-9]+\): forgets to close its write end' \
                 "^child  \([0-9]+\): no end of file after $t s: a write end is still open \(the parent's\)$"
@@ -182,7 +182,7 @@ pipe_oneway_forgotten() {
             assert_before '^parent \([0-9]+\): closes its write end' \
                 "^child  \([0-9]+\): no end of file after $t s: a write end is still open \(this reader's own copy, from fork\(\)\)$"
         fi
-        [[ ${lines[-1]} =~ ^parent\ \([0-9]+\):\ the\ child\ exited\ with\ 0$ ]] || flunk "the demo ends: the parent joins the child"
+        [[ ${lines[-1]} =~ ^parent\ \([0-9]+\):\ the\ child\ exited\ with\ 0$ ]] || fail_run "the demo ends: the parent joins the child"
     done
 }
 
@@ -214,7 +214,7 @@ every_byte_arrived() {
     assert_count "$want" '^reader \([0-9]+\): writer [A-H]: [0-9]+ bytes arrived \(expected [0-9]+\)$'
     bad=$(printf '%s\n' "$output" | awk '/ bytes arrived \(expected / {
         n = $5; m = $9; sub(/\)/, "", m); if (n != m) print }')
-    [ -z "$bad" ] || flunk "bytes lost: $bad"
+    [ -z "$bad" ] || fail_run "bytes lost: $bad"
 }
 
 pipe_atomic_checks() {
@@ -226,7 +226,7 @@ pipe_atomic_checks() {
     # Above PIPE_BUF tearing is allowed, not promised: only its line is checked.
     assert_count 1 "^reader \([0-9]+\): [0-9]+ records' worth read, [0-9]+ torn \(any number is allowed\)$"
     every_byte_arrived 8
-    [[ ${lines[-1]} =~ self-check:\ no\ small\ write\ torn,\ every\ byte\ arrived$ ]] || flunk "self-check"
+    [[ ${lines[-1]} =~ self-check:\ no\ small\ write\ torn,\ every\ byte\ arrived$ ]] || fail_run "self-check"
 
     # Eight writers of small records: still never torn.
     run_impl "$impl" 03-pipe pipe_atomic -w 8 -s 100 -r 2000

@@ -22,7 +22,7 @@ queue_demo_checks() {
     # The reader stops on the sentinel, which comes after the last letter.
     assert_before "^reader \([0-9]+\): Get $prev from" '^reader \([0-9]+\): got the sentinel: stopping$'
     assert_before '^main   \([0-9]+\): writer joined, exitcode 0; putting the sentinel$' '^reader \([0-9]+\): got the sentinel'
-    [[ ${lines[-1]} =~ ^main\ \ \ \([0-9]+\):\ reader\ joined,\ exitcode\ 0$ ]] || flunk "the reader is joined last, cleanly"
+    [[ ${lines[-1]} =~ ^main\ \ \ \([0-9]+\):\ reader\ joined,\ exitcode\ 0$ ]] || fail_run "the reader is joined last, cleanly"
 }
 
 @test "queue_demo: FIFO; the reader stops cleanly on the sentinel" { queue_demo_checks c 3; queue_demo_checks c 26; }
@@ -52,13 +52,13 @@ running() {
     until grep -q '^reader ([0-9]*): Process to read$' "$out" &&
           grep -q '^writer ([0-9]*): Process to write$' "$out"; do
         tries=$((tries - 1))
-        [ "$tries" -gt 0 ] || { kill -KILL $! 2>/dev/null; output=$(cat "$out"); flunk "the children never started"; }
+        [ "$tries" -gt 0 ] || { kill -KILL $! 2>/dev/null; output=$(cat "$out"); fail_run "the children never started"; }
         sleep 0.1               # polling the output, bounded: not synchronisation
     done
     reader=$(sed -n 's/^reader (\([0-9]*\)): Process to read$/\1/p' "$out")
     writer=$(sed -n 's/^writer (\([0-9]*\)): Process to write$/\1/p' "$out")
     main=$(ps -o ppid= -p "$reader" | tr -d ' ')
-    [ -n "$main" ] && [ "$main" != 1 ] || flunk "the reader's parent is not main"
+    [ -n "$main" ] && [ "$main" != 1 ] || fail_run "the reader's parent is not main"
     kill -KILL "$main"
     wait $! || true
     # Both children end by themselves; wait for that, within the time limit.
@@ -69,15 +69,15 @@ running() {
             output=$(cat "$out")
             running "$reader" && kill -KILL "$reader"
             running "$writer" && kill -KILL "$writer"
-            flunk "a child of the killed main is still running after ${limit}s"
+            fail_run "a child of the killed main is still running after ${limit}s"
         fi
         sleep 0.1               # polling, bounded: not synchronisation
     done
     output=$(cat "$out")
     mapfile -t lines <"$out"
-    assert_line_re '^reader \([0-9]+\): Process to read$'
-    refute_line_re '^reader \([0-9]+\): got the sentinel'
-    refute_line_re '^main '
+    assert_line --regexp '^reader \([0-9]+\): Process to read$'
+    refute_line --regexp '^reader \([0-9]+\): got the sentinel'
+    refute_line --regexp '^main '
 }
 
 queue_demo_bad_usage() {
@@ -121,9 +121,9 @@ queue_nonblock_racy() {
     assert_success
     got=$(capture '^reader \([0-9]+\): get\(block=False\) -> Empty, after ([0-9]+) items?$')
     left=$(capture '^main   \([0-9]+\): ([0-9]+) items were left for the parent$')
-    [ $((got + left)) -eq 5 ] || flunk "reader $got + parent $left should be 5"
+    [ $((got + left)) -eq 5 ] || fail_run "reader $got + parent $left should be 5"
     values=$(printf '%s\n' "${lines[@]}" | sed -n 's/^\(reader\|main  \) ([0-9]*): get(block=False) -> \([0-9]*\)$/\2/p' | tr '\n' ' ')
-    [ "$values" = "1 2 3 4 5 " ] || flunk "each item once, in order: got '$values'"
+    [ "$values" = "1 2 3 4 5 " ] || fail_run "each item once, in order: got '$values'"
     assert_count 1 '^main   \([0-9]+\): at the end: qsize\(\) = 0, empty\(\) = true, full\(\) = false$'
 }
 
@@ -145,7 +145,7 @@ queue_nonblock_bad_usage() {
 # ---- queue_timeout -----------------------------------------------------------
 # at_least T X: X >= T, allowing for the two decimals X is printed with.
 at_least() {
-    awk -v t="$1" -v x="$2" 'BEGIN { exit !(x + 0.005 >= t) }' || flunk "waited $2 s, less than the timeout $1 s"
+    awk -v t="$1" -v x="$2" 'BEGIN { exit !(x + 0.005 >= t) }' || fail_run "waited $2 s, less than the timeout $1 s"
 }
 
 queue_timeout_checks() {
@@ -167,7 +167,7 @@ queue_timeout_checks() {
     # Empty on an empty queue: likewise.
     took=$(capture "^main     \([0-9]+\): get\(timeout=$t\) -> Empty after ([0-9.]+) s$")
     at_least "$t" "$took"
-    [[ ${lines[-1]} =~ ^main\ +\([0-9]+\):\ get\(block=False\)\ -\>\ Empty\ after\ [0-9.]+\ s$ ]] || flunk "get(block=False) on an empty queue: Empty"
+    [[ ${lines[-1]} =~ ^main\ +\([0-9]+\):\ get\(block=False\)\ -\>\ Empty\ after\ [0-9.]+\ s$ ]] || fail_run "get(block=False) on an empty queue: Empty"
 }
 
 @test "queue_timeout: Full on a full queue, Empty on an empty one, after the timeout" {
@@ -202,7 +202,7 @@ queue_workers_checks() {
     assert_count 2 '^consumer [01] \([0-9]+\): got the sentinel after [0-9]+ items, 0 bad$'
     assert_before '^main +\([0-9]+\): producers joined; putting 2 sentinels$' '^consumer [01] \([0-9]+\): got the sentinel'
     assert_count 1 '^main +\([0-9]+\): consumers joined: 10 items got \(expected 10\), 0 bad; qsize\(\) = 0$'
-    [[ ${lines[-1]} =~ self-check:\ OK$ ]] || flunk "self-check"
+    [[ ${lines[-1]} =~ self-check:\ OK$ ]] || fail_run "self-check"
 }
 
 @test "queue_workers: two producers, two consumers, stopped by sentinels" { queue_workers_checks c; }
@@ -261,9 +261,9 @@ queue_workers_100k() {
             }
             print "puts " puts " gots " gots " near-largest " (near + 0) " bad " (bad + 0)
         }' "$out" | tail -n 20)
-    [[ $report =~ puts\ 100000\ gots\ 100000\ near-largest\ [0-9]+\ bad\ 0$ ]] || flunk "$report"
-    [[ $report =~ near-largest\ ([0-9]+) ]] && [ "${BASH_REMATCH[1]}" -ge 1000 ] || flunk "too few messages near the largest size: $report"
-    grep -q '^main .*: consumers joined: 100000 items got (expected 100000), 0 bad; qsize() = 0$' "$out" || flunk "the summary line"
+    [[ $report =~ puts\ 100000\ gots\ 100000\ near-largest\ [0-9]+\ bad\ 0$ ]] || fail_run "$report"
+    [[ $report =~ near-largest\ ([0-9]+) ]] && [ "${BASH_REMATCH[1]}" -ge 1000 ] || fail_run "too few messages near the largest size: $report"
+    grep -q '^main .*: consumers joined: 100000 items got (expected 100000), 0 bad; qsize() = 0$' "$out" || fail_run "the summary line"
 }
 
 @test "queue_workers: 4x4, 100000 mixed-size messages, each once, intact, in producer order" { queue_workers_100k c; }
@@ -297,11 +297,11 @@ queue_terminate_checks() {
     run_impl "$impl" 04-queue queue_terminate -a "$max" -s 262144
     assert_success
     attempts=$(count_lines '^main \([0-9]+\): attempt [0-9]+: reader [0-9]+ terminated \(exitcode -15\), writer joined \(0\)$')
-    [ "$attempts" -ge 1 ] && [ "$attempts" -le "$max" ] || flunk "1 to $max attempts"
+    [ "$attempts" -ge 1 ] && [ "$attempts" -le "$max" ] || fail_run "1 to $max attempts"
     held=$(count_lines "^main \([0-9]+\): attempt [0-9]+: the reader died holding the queue's lock$")
     assert_count $((attempts - held)) '^main \([0-9]+\): attempt [0-9]+: the reader died outside the lock; the queue still works$'
     if [ "$held" -eq 1 ]; then
-        [[ ${lines[-1]} =~ ^main\ \([0-9]+\):\ saw\ a\ reader\ die\ holding\ the\ lock\ after\ $attempts\ attempts?$ ]] || flunk "summary"
+        [[ ${lines[-1]} =~ ^main\ \([0-9]+\):\ saw\ a\ reader\ die\ holding\ the\ lock\ after\ $attempts\ attempts?$ ]] || fail_run "summary"
         if [ "$1" = c ]; then
             assert_count 1 '^main \([0-9]+\):   get\(timeout=0\.5\) -> error EOWNERDEAD: '
             assert_count 1 '^main \([0-9]+\):   put\(block=False\) -> error ENOTRECOVERABLE: the queue refuses all further use$'
@@ -309,8 +309,8 @@ queue_terminate_checks() {
             assert_count 1 '^main \([0-9]+\):   get\(timeout=0\.5\) -> Empty, yet qsize\(\) = [1-9][0-9]*: '
         fi
     else
-        [ "$held" -eq 0 ] && [ "$attempts" -eq "$max" ] || flunk "stops at the first death inside the lock"
-        [[ ${lines[-1]} =~ ^main\ \([0-9]+\):\ never\ saw\ a\ reader\ die\ holding\ the\ lock\ after\ $max\ attempts?$ ]] || flunk "summary"
+        [ "$held" -eq 0 ] && [ "$attempts" -eq "$max" ] || fail_run "stops at the first death inside the lock"
+        [[ ${lines[-1]} =~ ^main\ \([0-9]+\):\ never\ saw\ a\ reader\ die\ holding\ the\ lock\ after\ $max\ attempts?$ ]] || fail_run "summary"
     fi
 }
 

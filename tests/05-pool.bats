@@ -21,7 +21,7 @@ pool_demo_checks() {
     # ...and reused: every task runs on one of them.
     local pid
     for pid in $(printf '%s\n' "${lines[@]}" | sed -n 's/^worker \([0-9]*\) .*/\1/p' | sort -u); do
-        [[ " $started " == *" $pid "* ]] || flunk "task ran on $pid, not a worker started up front ($started)"
+        [[ " $started " == *" $pid "* ]] || fail_run "task ran on $pid, not a worker started up front ($started)"
     done
     # Each task starts once and ends once; never more than WORKERS at once.
     assert_count "$tasks" "$START"
@@ -38,9 +38,9 @@ pool_demo_checks() {
     assert_count "$workers" "^parent +[0-9]+ +worker [0-9]+ ran tasks:"
     local ran
     ran=$(printf '%s\n' "${lines[@]}" | sed -n 's/^parent .* ran tasks://p' | tr ' ' '\n' | grep -v '^$\|none' | sort -n | tr '\n' ' ')
-    [ "$ran" = "$(seq 0 $((tasks - 1)) | tr '\n' ' ')" ] || flunk "tasks run, by worker: $ran"
-    refute_line_re 'WRONG|FAILED|object at 0x'
-    assert_line_re "^parent +[0-9]+ +self-check: $tasks tasks, each result back once and matching its task; at most [0-9]+ ran at once \(limit $workers\): OK$"
+    [ "$ran" = "$(seq 0 $((tasks - 1)) | tr '\n' ' ')" ] || fail_run "tasks run, by worker: $ran"
+    refute_line --regexp 'WRONG|FAILED|object at 0x'
+    assert_line --regexp "^parent +[0-9]+ +self-check: $tasks tasks, each result back once and matching its task; at most [0-9]+ ran at once \(limit $workers\): OK$"
 }
 
 @test "pool_demo: Pool(4), 10 tasks: each once, at most 4 at once, results match" { pool_demo_checks c 4 10; }
@@ -84,24 +84,24 @@ pool_errors_checks() {
         assert_count 1 "^parent +[0-9]+ +task 3  FAILED: open /nonexistent/input-3: No such file or directory$"
         assert_count 1 "^parent +[0-9]+ +task 5  FAILED: worker $pid5 was killed by SIGKILL while running this task$"
         assert_count 1 "^parent +[0-9]+ +task 6  FAILED: worker $pid6 exited with status 3 while running this task$"
-        assert_line_re "^parent +[0-9]+ +8 tasks: 5 results, 3 failed, each reported for its own task; 2 workers replaced; join\(\) returned 0$"
+        assert_line --regexp "^parent +[0-9]+ +8 tasks: 5 results, 3 failed, each reported for its own task; 2 workers replaced; join\(\) returned 0$"
         # An error nobody fetched is counted by join().
-        assert_line_re "^parent +[0-9]+ +join\(\) returned 1: 1 failed task whose error nobody fetched$"
-        assert_line_re "^parent +[0-9]+ +long task  pool terminated while this task was running$"
-        assert_line_re "^parent +[0-9]+ +next task  pool terminated before this task started$"
+        assert_line --regexp "^parent +[0-9]+ +join\(\) returned 1: 1 failed task whose error nobody fetched$"
+        assert_line --regexp "^parent +[0-9]+ +long task  pool terminated while this task was running$"
+        assert_line --regexp "^parent +[0-9]+ +next task  pool terminated before this task started$"
     else
         # Python re-raises the task's exception, but loses the tasks whose
         # workers died, and an error nobody fetched.
         assert_count 1 "^parent +[0-9]+ +task 3  FAILED: FileNotFoundError: .*/nonexistent/input-3"
         assert_count 1 "^parent +[0-9]+ +task 5  LOST: "
         assert_count 1 "^parent +[0-9]+ +task 6  LOST: "
-        assert_line_re "^parent +[0-9]+ +join\(\) returned None: "
-        assert_line_re "^parent +[0-9]+ +long task  no result: "
-        assert_line_re "^parent +[0-9]+ +next task  no result: "
+        assert_line --regexp "^parent +[0-9]+ +join\(\) returned None: "
+        assert_line --regexp "^parent +[0-9]+ +long task  no result: "
+        assert_line --regexp "^parent +[0-9]+ +next task  no result: "
     fi
     assert_before "^parent +[0-9]+ +task 7  result" "^--- 2\."
     assert_before "^--- 2\." "^--- 3\."
-    assert_line_re "^parent +[0-9]+ +self-check: .*: OK$"
+    assert_line --regexp "^parent +[0-9]+ +self-check: .*: OK$"
 }
 
 @test "pool_errors: a failed task and dead workers are reported for their own task; the pool goes on" { pool_errors_checks c; }
@@ -136,11 +136,11 @@ pool_apply_checks() {
     assert_max_overlap 1 '^worker +[0-9]+ +apply task [0-9]+  start$' '^worker +[0-9]+ +apply task [0-9]+  end '
     assert_max_overlap 3 '^worker +[0-9]+ +async task [0-9]+  start$' '^worker +[0-9]+ +async task [0-9]+  end '
     # Part 3: nothing can finish the slow task before the go.
-    assert_line_re "^parent +[0-9]+ +ready\(\) -> false$"
-    assert_line_re "^parent +[0-9]+ +get\(timeout=0\.00 s\) -> timed out: the task still runs$"
+    assert_line --regexp "^parent +[0-9]+ +ready\(\) -> false$"
+    assert_line --regexp "^parent +[0-9]+ +get\(timeout=0\.00 s\) -> timed out: the task still runs$"
     assert_before "^parent +[0-9]+ +go!$" "^worker +[0-9]+ +slow task  end +-> 42$"
-    assert_line_re "^parent +[0-9]+ +get\(\) -> 42; ready\(\) -> true$"
-    assert_line_re "^parent +[0-9]+ +self-check: .*: OK$"
+    assert_line --regexp "^parent +[0-9]+ +get\(\) -> 42; ready\(\) -> true$"
+    assert_line --regexp "^parent +[0-9]+ +self-check: .*: OK$"
 }
 
 @test "pool_apply: apply blocks (its tasks never overlap); apply_async, get(timeout), ready" { pool_apply_checks c; }
@@ -170,22 +170,22 @@ pool_map_checks() {
     # pi(100000) = 9592: an answer known independently of both programs.
     run_impl "$impl" 05-pool pool_map -n 3 -m 100000 -s 13
     assert_success
-    assert_line_re "^parent +[0-9]+ +counting the primes below 100000 in 13 slices, serially and with Pool\(3\)\.map$"
-    assert_line_re "^parent +[0-9]+ +Pool\(3\)\.map, chunksize 2: +[0-9.]+ s +\(speed-up [0-9.]+x with 3 workers\)$"
-    assert_line_re "^parent +[0-9]+ +total: 9592 primes below 100000$"
-    assert_line_re "^parent +[0-9]+ +self-check: Pool\.map's 13 results equal the serial ones, in order: OK$"
+    assert_line --regexp "^parent +[0-9]+ +counting the primes below 100000 in 13 slices, serially and with Pool\(3\)\.map$"
+    assert_line --regexp "^parent +[0-9]+ +Pool\(3\)\.map, chunksize 2: +[0-9.]+ s +\(speed-up [0-9.]+x with 3 workers\)$"
+    assert_line --regexp "^parent +[0-9]+ +total: 9592 primes below 100000$"
+    assert_line --regexp "^parent +[0-9]+ +self-check: Pool\.map's 13 results equal the serial ones, in order: OK$"
     assert_count 2 "^parent +[0-9]+ +slices "
     local three
     three=$(slice_rows)
     # One worker, one item per chunk: the same results, in the same order.
     run_impl "$impl" 05-pool pool_map -n 1 -m 100000 -s 13 -k 1
     assert_success
-    assert_line_re "^parent +[0-9]+ +Pool\(1\)\.map, chunksize 1: .*with 1 worker\)$"
-    [ "$(slice_rows)" = "$three" ] || flunk "Pool(1) and Pool(3) gave different results"
+    assert_line --regexp "^parent +[0-9]+ +Pool\(1\)\.map, chunksize 1: .*with 1 worker\)$"
+    [ "$(slice_rows)" = "$three" ] || fail_run "Pool(1) and Pool(3) gave different results"
     run_impl "$impl" 05-pool pool_map -n 2 -m 10000 -s 1
     assert_success
-    assert_line_re "^parent +[0-9]+ +slices +0 to +0: 1229$"
-    assert_line_re "^parent +[0-9]+ +self-check: .*: OK$"
+    assert_line --regexp "^parent +[0-9]+ +slices +0 to +0: 1229$"
+    assert_line --regexp "^parent +[0-9]+ +self-check: .*: OK$"
 }
 
 @test "pool_map: map returns the serial results, in order" { pool_map_checks c; }
@@ -232,11 +232,11 @@ pool_files_checks() {
     local want got
     want=$(cd / && find "$top" -type f | LC_ALL=C sort | while IFS= read -r f; do cksum "$f"; done)
     got=$(printf '%s\n' "${lines[@]}" | grep -v '^parent ')
-    [ "$got" = "$want" ] || flunk "digests differ from cksum's:
+    [ "$got" = "$want" ] || fail_run "digests differ from cksum's:
 $want"
-    assert_line_re "^parent +[0-9]+ +5 files, [0-9]+ bytes under $top: Pool\(3\) "
-    assert_line_re "^parent +[0-9]+ +self-check: the pool's answers for 5 files equal the serial ones: OK$"
-    refute_line_re "link-to-hello"
+    assert_line --regexp "^parent +[0-9]+ +5 files, [0-9]+ bytes under $top: Pool\(3\) "
+    assert_line --regexp "^parent +[0-9]+ +self-check: the pool's answers for 5 files equal the serial ones: OK$"
+    refute_line --regexp "link-to-hello"
 }
 
 @test "pool_files: the same digests as the system's cksum, and as serial" { pool_files_checks c; }
@@ -249,11 +249,11 @@ pool_files_unreadable() {
     make_tree "$top"
     chmod 000 "$top/hello.txt"
     run_impl "$impl" 05-pool pool_files -d "$top" -n 2
-    assert_status 1
+    assert_failure 1
     assert_count 1 "^parent +[0-9]+ +FAILED: .*$top/hello.txt"
     assert_count 4 "^[0-9]+ [0-9]+ $top/"
-    assert_line_re "^parent +[0-9]+ +1 file could not be read; "
-    assert_line_re "^parent +[0-9]+ +self-check: .*: OK$"
+    assert_line --regexp "^parent +[0-9]+ +1 file could not be read; "
+    assert_line --regexp "^parent +[0-9]+ +self-check: .*: OK$"
 }
 
 @test "pool_files: an unreadable file is reported for that file; the rest are done" { pool_files_unreadable c; }
@@ -267,9 +267,9 @@ pool_files_default() {
     cd "$BATS_TEST_TMPDIR/tree"
     run_impl "$1" 05-pool pool_files
     assert_success
-    assert_line_re "^1219131554 3 \./sub/deeper/abc$"    # printf abc | cksum
-    assert_line_re "^parent +[0-9]+ +5 files, [0-9]+ bytes under \.: "
-    assert_line_re "^parent +[0-9]+ +self-check: .*: OK$"
+    assert_line --regexp "^1219131554 3 \./sub/deeper/abc$"    # printf abc | cksum
+    assert_line --regexp "^parent +[0-9]+ +5 files, [0-9]+ bytes under \.: "
+    assert_line --regexp "^parent +[0-9]+ +self-check: .*: OK$"
 }
 
 @test "pool_files: by default, the current folder" { pool_files_default c; }

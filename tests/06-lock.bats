@@ -24,12 +24,12 @@ writer_runs() {
 lock_demo_checks() {
     run_impl "$1" 06-lock lock_demo -n 5
     assert_success
-    assert_line_re '^main +\([0-9]+\): two writers append 5 lines each to one file, each holding the lock while it writes$'
+    assert_line --regexp '^main +\([0-9]+\): two writers append 5 lines each to one file, each holding the lock while it writes$'
     assert_count 5 '^  \| with +\([0-9]+\): line [1-5] of 5$'
     assert_count 5 '^  \| acquire +\([0-9]+\): line [1-5] of 5$'
     assert_count 10 '^  \| '
-    [ "$(writer_runs)" -eq 2 ] || flunk "each holder's lines should be contiguous (2 runs), found $(writer_runs) runs"
-    assert_line_re "^main +\([0-9]+\): 2 runs of lines: each writer's lines are contiguous$"
+    [ "$(writer_runs)" -eq 2 ] || fail_run "each holder's lines should be contiguous (2 runs), found $(writer_runs) runs"
+    assert_line --regexp "^main +\([0-9]+\): 2 runs of lines: each writer's lines are contiguous$"
 }
 
 @test "lock_demo: with the lock, each holder's lines are contiguous" { lock_demo_checks c; }
@@ -41,7 +41,7 @@ lock_demo_paced_checks() {
     WORKBOOK_PACE=0.02 run_impl "$1" 06-lock lock_demo -n 4
     assert_success
     assert_count 8 '^  \| '
-    [ "$(writer_runs)" -eq 2 ] || flunk "each holder's lines should be contiguous (2 runs), found $(writer_runs) runs"
+    [ "$(writer_runs)" -eq 2 ] || fail_run "each holder's lines should be contiguous (2 runs), found $(writer_runs) runs"
 }
 
 @test "lock_demo: writers that overlap in time still keep their lines together" { lock_demo_paced_checks c; }
@@ -51,7 +51,7 @@ lock_demo_paced_checks() {
 lock_demo_unlocked_checks() {
     run_impl "$1" 06-lock lock_demo -u -n 3
     assert_success
-    assert_line_re '^main +\([0-9]+\): two writers append 3 lines each to one file, WITHOUT the lock \(-u\)$'
+    assert_line --regexp '^main +\([0-9]+\): two writers append 3 lines each to one file, WITHOUT the lock \(-u\)$'
     assert_count 3 '^  \| with +\([0-9]+\): line [1-3] of 3$'
     assert_count 3 '^  \| acquire +\([0-9]+\): line [1-3] of 3$'
     assert_count 6 '^  \| '
@@ -78,9 +78,9 @@ lock_demo_bad_usage() {
 lock_counter_checks() {
     run_impl "$1" 06-lock lock_counter -n 4 -c 100000
     assert_success
-    assert_line_re '^main +\([0-9]+\): 4 processes add 1 to a shared counter 100000 times each, holding the lock$'
-    assert_line_re '^main +\([0-9]+\): counter = 400000 \(expected 400000\)$'
-    assert_line_re '^main +\([0-9]+\): exact: no update lost$'
+    assert_line --regexp '^main +\([0-9]+\): 4 processes add 1 to a shared counter 100000 times each, holding the lock$'
+    assert_line --regexp '^main +\([0-9]+\): counter = 400000 \(expected 400000\)$'
+    assert_line --regexp '^main +\([0-9]+\): exact: no update lost$'
 }
 
 @test "lock_counter: with the lock, 4 x 100000 increments give exactly 400000" { lock_counter_checks c; }
@@ -91,8 +91,8 @@ lock_counter_checks() {
 @test "lock_counter: by default, 4 x 1000000 increments give exactly 4000000" {
     run_c 06-lock lock_counter
     assert_success
-    assert_line_re '^main +\([0-9]+\): counter = 4000000 \(expected 4000000\)$'
-    assert_line_re '^main +\([0-9]+\): exact: no update lost$'
+    assert_line --regexp '^main +\([0-9]+\): counter = 4000000 \(expected 4000000\)$'
+    assert_line --regexp '^main +\([0-9]+\): exact: no update lost$'
 }
 
 # Without the lock the total is at most the expected one; how much is lost
@@ -102,7 +102,7 @@ lock_counter_unlocked_checks() {
     run_impl "$1" 06-lock lock_counter -u -n 3 -c 20000
     assert_success
     counter=$(capture '^main +\([0-9]+\): counter = ([0-9]+) \(expected 60000\)$')
-    [ "$counter" -le 60000 ] || flunk "counter $counter is more than 60000"
+    [ "$counter" -le 60000 ] || fail_run "counter $counter is more than 60000"
     assert_count 1 '^main +\([0-9]+\): (exact this time, but only by luck|[0-9]+ updates lost)$'
 }
 
@@ -130,15 +130,15 @@ lock_counter_bad_usage() {
     run_c 06-lock lock_robust -k sem
     assert_success
     assert_before '^holder +\([0-9]+\): holds the sem lock' '^main +\([0-9]+\): holder [0-9]+ killed by SIGKILL while holding the lock$'
-    assert_line_re '^survivor +\([0-9]+\): still not free after 0 s: it would hang forever$'
-    assert_line_re '^survivor +\([0-9]+\): a = 90, b = 0, moving = 10: a \+ b = 90, HALF-UPDATED$'
+    assert_line --regexp '^survivor +\([0-9]+\): still not free after 0 s: it would hang forever$'
+    assert_line --regexp '^survivor +\([0-9]+\): a = 90, b = 0, moving = 10: a \+ b = 90, HALF-UPDATED$'
 }
 
 @test "lock_robust: a plain mutex held by a dead process would hang forever" {
     run_c 06-lock lock_robust -k plain
     assert_success
-    assert_line_re '^survivor +\([0-9]+\): still not free after 0 s: it would hang forever$'
-    assert_line_re '^survivor +\([0-9]+\): a = 90, b = 0, moving = 10: a \+ b = 90, HALF-UPDATED$'
+    assert_line --regexp '^survivor +\([0-9]+\): still not free after 0 s: it would hang forever$'
+    assert_line --regexp '^survivor +\([0-9]+\): a = 90, b = 0, moving = 10: a \+ b = 90, HALF-UPDATED$'
 }
 
 @test "lock_robust: a robust mutex reports EOWNERDEAD, the survivor repairs and goes on" {
@@ -146,15 +146,15 @@ lock_counter_bad_usage() {
     assert_success
     assert_before '^main +\([0-9]+\): holder [0-9]+ killed by SIGKILL' '^survivor +\([0-9]+\): pthread_mutex_lock: EOWNERDEAD: we hold it, and its last owner died$'
     assert_before 'EOWNERDEAD' '^survivor +\([0-9]+\): a = 90, b = 10, moving = 0: a \+ b = 100, as it should be$'
-    assert_line_re '^survivor +\([0-9]+\): marked it consistent; it locks normally again: the program goes on$'
-    refute_line_re 'hang forever'
+    assert_line --regexp '^survivor +\([0-9]+\): marked it consistent; it locks normally again: the program goes on$'
+    refute_line --regexp 'hang forever'
 }
 
 @test "lock_robust: the kernel releases a dead holder's file lock at once" {
     run_c 06-lock lock_robust -k fcntl
     assert_success
-    assert_line_re '^survivor +\([0-9]+\): got it at once: the kernel released it when the holder died$'
-    assert_line_re '^survivor +\([0-9]+\): a = 90, b = 10, moving = 0: a \+ b = 100, as it should be$'
+    assert_line --regexp '^survivor +\([0-9]+\): got it at once: the kernel released it when the holder died$'
+    assert_line --regexp '^survivor +\([0-9]+\): a = 90, b = 10, moving = 0: a \+ b = 100, as it should be$'
 }
 
 @test "lock_robust: by default it runs the four cases in order" {

@@ -16,7 +16,7 @@ holders_checks() {
         assert_before "^Process-$n +\($pid\): acquire$" "^Process-$n +\($pid\): release$"
     done
     most=$(capture '^main +\([0-9]+\): most workers inside at once: ([0-9]+) \(the limit is '"$slots"'\)$')
-    [ "$most" -ge 1 ] && [ "$most" -le "$slots" ] || flunk "the self-check says $most inside at once"
+    [ "$most" -ge 1 ] && [ "$most" -le "$slots" ] || fail_run "the self-check says $most inside at once"
 }
 
 # ---- semaphore_demo ------------------------------------------------------------
@@ -51,7 +51,7 @@ semaphore_demo_sizes_checks() {
 @test "semaphore_demo -k unnamed: never more than 2 holders" {
     WORKBOOK_PACE=0.01 run_c 07-semaphore semaphore_demo -k unnamed
     assert_success
-    assert_line_re '^main +\([0-9]+\): unnamed semaphore created in shared memory with value 2$'
+    assert_line --regexp '^main +\([0-9]+\): unnamed semaphore created in shared memory with value 2$'
     holders_checks 2 5
 }
 
@@ -65,10 +65,10 @@ shm_path_of() {
     run_c 07-semaphore semaphore_demo -n 2
     assert_success
     pid=$(capture '^main +\(([0-9]+)\): named semaphore /semaphore_demo-[0-9]+ created with value 2$')
-    assert_line_re "^main +\\($pid\\): named semaphore /semaphore_demo-$pid created with value 2$"
-    assert_line_re "^main +\\($pid\\): semaphore /semaphore_demo-$pid unlinked$"
+    assert_line --regexp "^main +\\($pid\\): named semaphore /semaphore_demo-$pid created with value 2$"
+    assert_line --regexp "^main +\\($pid\\): semaphore /semaphore_demo-$pid unlinked$"
     [ -d /dev/shm ] || skip "no /dev/shm here: where a named semaphore lives is not checked"
-    [ ! -e "$(shm_path_of "$pid")" ] || flunk "$(shm_path_of "$pid") is left behind"
+    [ ! -e "$(shm_path_of "$pid")" ] || fail_run "$(shm_path_of "$pid") is left behind"
 }
 
 # Start the program slowly in the background, wait until a worker holds the
@@ -87,12 +87,12 @@ interrupted_checks() {
         if [ "$tries" -le 0 ]; then
             kill -KILL "$job" 2>/dev/null
             output=$(cat "$out"); stderr=$(cat "$err")
-            flunk "no worker ever acquired the semaphore"
+            fail_run "no worker ever acquired the semaphore"
         fi
         sleep 0.1               # polling the output, bounded: not synchronisation
     done
     pid=$(sed -n 's/^main *(\([0-9]*\)): named semaphore .*/\1/p' "$out")
-    [ -n "$pid" ] || flunk "no creation line"
+    [ -n "$pid" ] || fail_run "no creation line"
     # The workers alive now, those still blocked in sem_wait included: they
     # have printed nothing, and are the likeliest to be left behind.
     local kids
@@ -104,18 +104,18 @@ interrupted_checks() {
     output=$(cat "$out")
     stderr=$(cat "$err")
     mapfile -t lines <"$out"
-    [ "$job_status" -eq "$code" ] || flunk "expected to die of SIG$sig (status $code), got $job_status"
-    assert_line_re "^main +\\($pid\\): stopped by SIG$sig: workers ended, semaphore unlinked$"
-    refute_line_re '^main +\([0-9]+\): most workers inside'
-    [ -z "$stderr" ] || flunk "nothing expected on stderr"
+    [ "$job_status" -eq "$code" ] || fail_run "expected to die of SIG$sig (status $code), got $job_status"
+    assert_line --regexp "^main +\\($pid\\): stopped by SIG$sig: workers ended, semaphore unlinked$"
+    refute_line --regexp '^main +\([0-9]+\): most workers inside'
+    [ -z "$stderr" ] || fail_run "nothing expected on stderr"
     # Every worker, whether it spoke or not, is gone: the program reaped them.
     local w
     for w in $kids $(sed -n 's/^Process-[0-9]* *(\([0-9]*\)).*/\1/p' "$out" | sort -u); do
-        ! kill -0 "$w" 2>/dev/null || flunk "worker $w is still running"
+        ! kill -0 "$w" 2>/dev/null || fail_run "worker $w is still running"
     done
-    [ -n "$kids" ] || flunk "no worker was alive when the signal was sent"
+    [ -n "$kids" ] || fail_run "no worker was alive when the signal was sent"
     [ -d /dev/shm ] || skip "no /dev/shm here: where a named semaphore lives is not checked"
-    [ ! -e "$(shm_path_of "$pid")" ] || flunk "$(shm_path_of "$pid") is left behind"
+    [ ! -e "$(shm_path_of "$pid")" ] || fail_run "$(shm_path_of "$pid") is left behind"
 }
 
 @test "semaphore_demo: interrupted by SIGINT, it unlinks the name and dies of the signal" {

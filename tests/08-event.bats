@@ -10,7 +10,7 @@ load test_helper
 event_demo_checks() {
     run_impl "$1" 08-event event_demo -n 3
     assert_success
-    assert_line_re '^main +\([0-9]+\): starting 3 blocked waiters, 1 timed waiter and 1 setter$'
+    assert_line --regexp '^main +\([0-9]+\): starting 3 blocked waiters, 1 timed waiter and 1 setter$'
     assert_count 3 '^block +\([0-9]+\): wait_for_event: starting$'
     assert_count 1 '^non-block +\([0-9]+\): wait_for_event_timeout: starting, timeout [0-9.]+ s$'
     # The timed waiter gave up with the event clear, before it was set.
@@ -21,7 +21,7 @@ event_demo_checks() {
     assert_count 3 '^block +\([0-9]+\): wait_for_event: e\.is_set\(\) -> True$'
     assert_before '^setter +\([0-9]+\): setting the event$' '^block +\([0-9]+\): wait_for_event: e\.is_set\(\) -> True$'
     # And clear() made it false again, after everybody had ended.
-    [[ ${lines[-1]} =~ ^main\ +\([0-9]+\):\ every\ process\ has\ ended\;\ after\ e\.clear\(\),\ e\.is_set\(\)\ -\>\ False$ ]] || flunk "the last line reports the clear"
+    [[ ${lines[-1]} =~ ^main\ +\([0-9]+\):\ every\ process\ has\ ended\;\ after\ e\.clear\(\),\ e\.is_set\(\)\ -\>\ False$ ]] || fail_run "the last line reports the clear"
     assert_count 12 '.'
 }
 
@@ -33,7 +33,7 @@ event_demo_checks() {
 event_demo_paced_checks() {
     WORKBOOK_PACE=0.05 run_impl "$1" 08-event event_demo
     assert_success
-    assert_line_re '^non-block +\([0-9]+\): wait_for_event_timeout: e\.wait\(0\.1\) -> False, e\.is_set\(\) -> False$'
+    assert_line --regexp '^non-block +\([0-9]+\): wait_for_event_timeout: e\.wait\(0\.1\) -> False, e\.is_set\(\) -> False$'
     assert_before '^non-block .*-> False$' '^setter +\([0-9]+\): setting the event$'
     assert_count 2 '^block +\([0-9]+\): wait_for_event: e\.is_set\(\) -> True$'
     assert_before '^setter +\([0-9]+\): setting the event$' '-> True$'
@@ -62,32 +62,32 @@ condition_checks() {
     local consumers=$1 items=$2 slots=$3 line k inside=0 most=0 next=1 total=0
     local -a produced=()
     assert_success
-    assert_line_re "^main +\\([0-9]+\\): 1 producer makes $items items for $consumers consumers?, through $slots slots$"
+    assert_line --regexp "^main +\\([0-9]+\\): 1 producer makes $items items for $consumers consumers?, through $slots slots$"
     for line in "${lines[@]}"; do
         if [[ $line =~ ^producer\ +\([0-9]+\):\ produced\ item\ ([0-9]+)\ \([0-9]+\ in\ the\ buffer\)$ ]]; then
             k=${BASH_REMATCH[1]}
-            [ -z "${produced[k]:-}" ] || flunk "item $k produced twice"
+            [ -z "${produced[k]:-}" ] || fail_run "item $k produced twice"
             produced[k]=1
             inside=$((inside + 1))
             [ "$inside" -gt "$most" ] && most=$inside
         elif [[ $line =~ ^consumer\ [0-9]+\ +\([0-9]+\):\ consumed\ item\ ([0-9]+)\ \([0-9]+\ in\ the\ buffer\)$ ]]; then
             k=${BASH_REMATCH[1]}
-            [ -n "${produced[k]:-}" ] || flunk "item $k consumed before it was produced"
-            [ "$k" -eq "$next" ] || flunk "item $k consumed where item $next was due (FIFO)"
+            [ -n "${produced[k]:-}" ] || fail_run "item $k consumed before it was produced"
+            [ "$k" -eq "$next" ] || fail_run "item $k consumed where item $next was due (FIFO)"
             next=$((next + 1))
             inside=$((inside - 1))
         elif [[ $line =~ leaving,\ after\ ([0-9]+)\ items$ ]]; then
             total=$((total + BASH_REMATCH[1]))
         fi
     done
-    [ "${#produced[@]}" -eq "$items" ] || flunk "${#produced[@]} items produced, not $items"
-    [ "$next" -eq $((items + 1)) ] || flunk "$((next - 1)) items consumed, not $items"
-    [ "$most" -le "$slots" ] || flunk "$most items in the buffer at once, more than $slots"
+    [ "${#produced[@]}" -eq "$items" ] || fail_run "${#produced[@]} items produced, not $items"
+    [ "$next" -eq $((items + 1)) ] || fail_run "$((next - 1)) items consumed, not $items"
+    [ "$most" -le "$slots" ] || fail_run "$most items in the buffer at once, more than $slots"
     assert_count 1 '^producer +\([0-9]+\): no more items$'
     assert_count "$consumers" '^consumer [0-9]+ +\([0-9]+\): the buffer is empty and the producer is done: leaving, after [0-9]+ items$'
     assert_before '^producer +\([0-9]+\): no more items$' 'leaving, after [0-9]+ items$'
-    [ "$total" -eq "$items" ] || flunk "the consumers say they took $total items, not $items"
-    assert_line_re "^main +\\([0-9]+\\): $items items consumed \\(expected $items\\)$"
+    [ "$total" -eq "$items" ] || fail_run "the consumers say they took $total items, not $items"
+    assert_line --regexp "^main +\\([0-9]+\\): $items items consumed \\(expected $items\\)$"
 }
 
 condition_demo_checks() {
@@ -146,19 +146,19 @@ barrier_checks() {
             arrived[r]=$((arrived[r] + 1))
         elif [[ $line =~ ^worker\ [0-9]+\ +\([0-9]+\):\ round\ ([0-9]+):\ passed(\ \(chosen\))?$ ]]; then
             r=${BASH_REMATCH[1]}
-            [ "${arrived[r]}" -eq "$workers" ] || flunk "a worker passed round $r when only ${arrived[r]} of $workers had arrived"
-            [ "${passed[r - 1]}" -eq "$workers" ] || flunk "a worker passed round $r before all had passed round $((r - 1))"
+            [ "${arrived[r]}" -eq "$workers" ] || fail_run "a worker passed round $r when only ${arrived[r]} of $workers had arrived"
+            [ "${passed[r - 1]}" -eq "$workers" ] || fail_run "a worker passed round $r before all had passed round $((r - 1))"
             passed[r]=$((passed[r] + 1))
             [ -z "${BASH_REMATCH[2]}" ] || chosen[r]=$((chosen[r] + 1))
         fi
     done
     for r in $(seq "$rounds"); do
-        [ "${arrived[r]}" -eq "$workers" ] || flunk "round $r: ${arrived[r]} arrivals, not $workers"
-        [ "${passed[r]}" -eq "$workers" ] || flunk "round $r: ${passed[r]} passes, not $workers"
-        [ "${chosen[r]}" -eq 1 ] || flunk "round $r: ${chosen[r]} chosen, not 1"
+        [ "${arrived[r]}" -eq "$workers" ] || fail_run "round $r: ${arrived[r]} arrivals, not $workers"
+        [ "${passed[r]}" -eq "$workers" ] || fail_run "round $r: ${passed[r]} passes, not $workers"
+        [ "${chosen[r]}" -eq 1 ] || fail_run "round $r: ${chosen[r]} chosen, not 1"
     done
     assert_count $((2 * workers * rounds + 2)) '.'
-    assert_line_re "^main +\\([0-9]+\\): all $workers workers finished $rounds rounds$"
+    assert_line --regexp "^main +\\([0-9]+\\): all $workers workers finished $rounds rounds$"
 }
 
 barrier_demo_checks() {

@@ -39,7 +39,7 @@ manager_demo_checks() {
     local pids=() line
     for line in "${lines[@]}"; do
         if [[ $line =~ ^worker\ +[0-9]+\ \(([0-9]+)\):\ .*plain\ =\ \[([0-9]+)\]$ ]]; then
-            [ "${BASH_REMATCH[1]}" = "${BASH_REMATCH[2]}" ] || flunk "a worker's plain list holds its own pid"
+            [ "${BASH_REMATCH[1]}" = "${BASH_REMATCH[2]}" ] || fail_run "a worker's plain list holds its own pid"
             pids+=("${BASH_REMATCH[1]}")
         fi
     done
@@ -49,10 +49,10 @@ manager_demo_checks() {
     local list
     list=$(capture "^main +\($main\): l = \[(.*)\]$")
     [ "$(printf '%s\n' "$list" | tr -d ' ' | tr ',' '\n' | head -n 5 | tr '\n' ' ')" = "0 1 2 3 4 " ] \
-        || flunk "l starts with 0..4"
+        || fail_run "l starts with 0..4"
     [ "$(printf '%s\n' "$list" | tr -d ' ' | tr ',' '\n' | tail -n +6 | sort -n | tr '\n' ' ')" \
         = "$(printf '%s\n' "${pids[@]}" | sort -n | tr '\n' ' ')" ] \
-        || flunk "l ends with the $workers workers' pids, each once"
+        || fail_run "l ends with the $workers workers' pids, each once"
     assert_count 1 "^main +\($main\): plain = \[\] \(each worker appended to its own copy\)$"
     if [ "$impl" = py ]; then
         # Python's shutdown waits 1 s for the server, then terminates it: a
@@ -61,13 +61,13 @@ manager_demo_checks() {
     else
         assert_count 1 "^main +\($main\): manager stopped \(exitcode 0\)$"
     fi
-    [[ ${lines[-1]} =~ ^main\ +\($main\):\ check:\ .*:\ OK$ ]] || flunk "the self-check passes, last"
+    [[ ${lines[-1]} =~ ^main\ +\($main\):\ check:\ .*:\ OK$ ]] || fail_run "the self-check passes, last"
 
     # Joined before they are read: every worker's line comes before d's.
     assert_before '^worker ' '^main +\([0-9]+\): d = '
     # The manager removed its socket and its private directory.
-    [ ! -e "$address" ] || flunk "the socket $address is left behind"
-    [ ! -e "$(dirname "$address")" ] || flunk "the directory of $address is left behind"
+    [ ! -e "$address" ] || fail_run "the socket $address is left behind"
+    [ ! -e "$(dirname "$address")" ] || fail_run "the directory of $address is left behind"
 }
 
 @test "manager_demo: l = 0..4 + the 10 workers' pids, d has 3 keys, plain is empty" { manager_demo_checks c; }
@@ -101,7 +101,7 @@ manager_queue_pool_checks() {
     for line in "${lines[@]}"; do
         [[ $line =~ ^reader\ \([0-9]+\):\ got\ ([0-9]+)$ ]] && got+=("${BASH_REMATCH[1]}")
     done
-    [ "${got[*]}" = "$(seq -s ' ' 1 "$items")" ] || flunk "the reader got 1..$items in order, got: ${got[*]}"
+    [ "${got[*]}" = "$(seq -s ' ' 1 "$items")" ] || fail_run "the reader got 1..$items in order, got: ${got[*]}"
     assert_count "$items" '^writer \([0-9]+\): put [0-9]+$'
     assert_count 1 '^writer \([0-9]+\): put None: no more items$'
     assert_count 1 "^reader \([0-9]+\): got None: $items items$"
@@ -114,7 +114,7 @@ manager_queue_pool_checks() {
     # The writer's own order, and the end marker after the last item.
     assert_before "^writer \([0-9]+\): put $items$" '^writer \([0-9]+\): put None'
     assert_before "^reader \([0-9]+\): got $items$" '^reader \([0-9]+\): got None'
-    [[ ${lines[-1]} =~ ^main\ +\([0-9]+\):\ check:\ .*:\ OK$ ]] || flunk "the self-check passes, last"
+    [[ ${lines[-1]} =~ ^main\ +\([0-9]+\):\ check:\ .*:\ OK$ ]] || fail_run "the self-check passes, last"
     # The reader and the writer ran in the pool's two workers.
     local workers
     workers=$(capture '^main +\([0-9]+\): Pool\(2\) started: workers ([0-9]+ and [0-9]+)$')
@@ -122,8 +122,8 @@ manager_queue_pool_checks() {
     r=$(capture '^reader \(([0-9]+)\): got None')
     w=$(capture '^writer \(([0-9]+)\): put None')
     [[ " ${workers/ and / } " == *" $r "* && " ${workers/ and / } " == *" $w "* && $r != "$w" ]] \
-        || flunk "the reader ($r) and the writer ($w) are the two workers ($workers)"
-    [ ! -e "$(dirname "$address")" ] || flunk "the manager's directory is left behind"
+        || fail_run "the reader ($r) and the writer ($w) are the two workers ($workers)"
+    [ ! -e "$(dirname "$address")" ] || fail_run "the manager's directory is left behind"
 }
 
 @test "manager_queue_pool: the reader gets everything the writer put, in order" { manager_queue_pool_checks c 3; }
@@ -155,10 +155,10 @@ manager_queue_pool_bad_usage() {
     for line in "${lines[@]}"; do
         if [[ $line =~ ^probe:\ .*\ -\>\ (.*)\ \(expected\ (.*)\)$ ]]; then
             cases=$((cases + 1))
-            [[ ${BASH_REMATCH[1]} == "${BASH_REMATCH[2]}"* ]] || flunk "case not as expected: $line"
+            [[ ${BASH_REMATCH[1]} == "${BASH_REMATCH[2]}"* ]] || fail_run "case not as expected: $line"
         fi
     done
-    [ "$cases" -eq 20 ] || flunk "20 cases with an expected outcome, found $cases"
+    [ "$cases" -eq 20 ] || fail_run "20 cases with an expected outcome, found $cases"
     assert_count 1 '^probe: an unknown operation .* -> BadRequest: unknown operation '
     assert_count 1 '^probe: a string whose length lies .* -> BadRequest: malformed or truncated value '
     assert_count 1 '^probe: a frame announcing 1 GiB .* -> TooLarge: '
@@ -171,17 +171,17 @@ manager_queue_pool_bad_usage() {
     assert_count 1 '^probe: item 10001 of a list .* -> MemoryError: '
     assert_count 1 '^probe: a copy of 10000 strings \(2 MB\) .* -> TooLarge: '
     assert_count 1 '^probe: random requests .* -> 500 replies \([0-9]+ OK, [0-9]+ errors\), connection open '
-    refute_line_re 'NOT served'
+    refute_line --regexp 'NOT served'
     assert_count 1 '^probe \([0-9]+\): manager stopped \(exitcode 0\)$'
-    [[ ${lines[-1]} =~ ^probe\ \([0-9]+\):\ check:\ .*:\ OK$ ]] || flunk "the self-check passes, last"
-    [ ! -e "$(dirname "$address")" ] || flunk "the manager's directory is left behind"
+    [[ ${lines[-1]} =~ ^probe\ \([0-9]+\):\ check:\ .*:\ OK$ ]] || fail_run "the self-check passes, last"
+    [ ! -e "$(dirname "$address")" ] || fail_run "the manager's directory is left behind"
 }
 
 @test "manager_probe -r 0: no random requests, every other case" {
     run_probe -r 0
     assert_success
     assert_count 1 '^probe: random requests .* -> 0 replies '
-    [[ ${lines[-1]} =~ :\ OK$ ]] || flunk "the self-check passes"
+    [[ ${lines[-1]} =~ :\ OK$ ]] || fail_run "the self-check passes"
 }
 
 @test "manager_probe: bad usage" {
@@ -208,9 +208,9 @@ manager_crash_common() {
     assert_count 1 "^main +\([0-9]+\): owner $owner ended \(exitcode $code\)$"
     assert_before "^owner +\($owner\): ending by " "^main +\([0-9]+\): owner $owner ended"
     # Whatever happened, nothing is left once the program has ended.
-    [ ! -e "$address" ] || flunk "the socket $address is left behind"
-    [ ! -e "$(dirname "$address")" ] || flunk "the directory of $address is left behind"
-    ! still_running "$server" || flunk "the server $server still runs"
+    [ ! -e "$address" ] || fail_run "the socket $address is left behind"
+    [ ! -e "$(dirname "$address")" ] || fail_run "the directory of $address is left behind"
+    ! still_running "$server" || fail_run "the server $server still runs"
 }
 
 # still_running PID: alive and not a zombie. (kill -0 succeeds on a zombie,
@@ -231,7 +231,7 @@ manager_crash_c() {
     assert_count 1 "^main +\([0-9]+\): $address: removed$"
     assert_count 1 "^main +\([0-9]+\): $(dirname "$address"): removed$"
     [[ ${lines[-1]} =~ ^main\ +\([0-9]+\):\ check:\ the\ server\ did\ not\ outlive\ its\ owner\ and\ left\ nothing:\ OK$ ]] \
-        || flunk "the self-check passes, last"
+        || fail_run "the self-check passes, last"
 }
 
 @test "manager_crash: owner killed by SIGKILL; the server notices, cleans up, ends" { manager_crash_c kill -9; }
@@ -245,13 +245,13 @@ manager_crash_c() {
     manager_crash_common py kill -9
     assert_count 1 "^main +\([0-9]+\): server $server is still running, orphaned; its socket is still there$"
     assert_count 1 "^main +\([0-9]+\): removed $(dirname "$address") by hand$"
-    [[ ${lines[-1]} =~ check:\ the\ server\ outlived\ its\ owner ]] || flunk "the twin says so, last"
+    [[ ${lines[-1]} =~ check:\ the\ server\ outlived\ its\ owner ]] || fail_run "the twin says so, last"
 }
 
 @test "manager_crash.py -k exit: Python's exit handlers shut the manager down" {
     manager_crash_common py exit 0
     assert_count 1 "^main +\([0-9]+\): every holder of the witness pipe has ended: server $server too$"
-    [[ ${lines[-1]} =~ :\ OK$ ]] || flunk "the self-check passes"
+    [[ ${lines[-1]} =~ :\ OK$ ]] || fail_run "the self-check passes"
 }
 
 manager_crash_bad_usage() {
@@ -278,8 +278,8 @@ manager_auth_common() {
     address=$(capture '^auth +\([0-9]+\): manager server [0-9]+ at (/.*)$')
     assert_count 1 "^auth +\([0-9]+\): its directory: mode 0700, owner uid $(id -u): only that user may enter$"
     assert_count 1 "^same +\([0-9]+\): uid $(id -u): connected and served: d\['who'\] = 'same user'$"
-    [ ! -e "$(dirname "$address")" ] || flunk "the manager's directory is left behind"
-    [[ ${lines[-1]} =~ ^auth\ +\([0-9]+\):\ check:\ .*:\ OK$ ]] || flunk "the self-check passes, last"
+    [ ! -e "$(dirname "$address")" ] || fail_run "the manager's directory is left behind"
+    [[ ${lines[-1]} =~ ^auth\ +\([0-9]+\):\ check:\ .*:\ OK$ ]] || fail_run "the self-check passes, last"
 }
 
 teardown() {
@@ -315,7 +315,7 @@ no_vgdb() {
     assert_before '^auth .*: opening the directory' '^other .*: connected, but the server says'
     assert_before '^other .*: the directory keeps it out$' '^auth .*: opening the directory'
     assert_count 1 '^auth +\([0-9]+\): the server learns who connects with: (SO_PEERCRED|getpeereid)$'
-    refute_line_re 'SERVED'
+    refute_line --regexp 'SERVED'
 }
 
 @test "manager_auth.py: another user is kept out by the directory, then served with the authkey" {
@@ -346,8 +346,8 @@ no_vgdb() {
     assert_success
     assert_count 1 "^same +\([0-9]+\): uid $(id -u nobody): connected and served: d\['who'\] = 'same user'$"
     assert_count 1 '^other +: uid 0 \(root\): not tried: only root can act as another user$'
-    [[ ${lines[-1]} =~ another\ user\ not\ tried\ \(not\ root\):\ OK$ ]] || flunk "the self-check says so"
-    [ -z "$(ls -A "$tmp")" ] || flunk "something was left in TMPDIR: $(ls -A "$tmp")"
+    [[ ${lines[-1]} =~ another\ user\ not\ tried\ \(not\ root\):\ OK$ ]] || fail_run "the self-check says so"
+    [ -z "$(ls -A "$tmp")" ] || fail_run "something was left in TMPDIR: $(ls -A "$tmp")"
 }
 
 manager_auth_bad_usage() {

@@ -40,17 +40,17 @@ run_failing() {
     limit=$(awk -v t="$WB_TIMEOUT" -v s="$WB_TIMEOUT_SCALE" 'BEGIN { printf "%d", t * s }')
     run ! --separate-stderr timeout -k 5 "$limit" "${cmd[@]}" "$@"
     if [[ "${stderr-}" =~ (ERROR:\ AddressSanitizer|ERROR:\ LeakSanitizer|runtime\ error:|==[0-9]+==\ ) ]]; then
-        flunk "sanitizer or valgrind report from: ${cmd[*]} $*"
+        fail_run "sanitizer or valgrind report from: ${cmd[*]} $*"
     fi
 }
 
 # The command saw descriptors 0, 1 and 2 only, no SIGPIPE ignored and no
 # signal blocked. $1: the text holding the probe's report.
 assert_clean_inheritance() {
-    [[ $1 == *"open file descriptors: 0 1 2"$'\n'* ]] || flunk "the command got descriptors beyond 0 1 2: $1"
-    [[ $1 == *"blocked signals: none"* ]] || flunk "the command started with signals blocked: $1"
-    [[ $1 == *"ignored signals:"* ]] || flunk "no report of ignored signals: $1"
-    [[ $1 != *SIGPIPE* ]] || flunk "the command inherited SIGPIPE ignored: $1"
+    [[ $1 == *"open file descriptors: 0 1 2"$'\n'* ]] || fail_run "the command got descriptors beyond 0 1 2: $1"
+    [[ $1 == *"blocked signals: none"* ]] || fail_run "the command started with signals blocked: $1"
+    [[ $1 == *"ignored signals:"* ]] || fail_run "no report of ignored signals: $1"
+    [[ $1 != *SIGPIPE* ]] || fail_run "the command inherited SIGPIPE ignored: $1"
 }
 
 # ---- inherit_report (the probe) ---------------------------------------------
@@ -58,14 +58,14 @@ assert_clean_inheritance() {
     run_c $CH inherit_report 5</dev/null 7>/dev/null
     assert_success
     assert_count 3 '.'
-    assert_line_re '^open file descriptors: 0 1 2( [0-9]+)* 5( [0-9]+)* 7( [0-9]+)*$'
-    assert_line_re '^blocked signals: none$'
+    assert_line --regexp '^open file descriptors: 0 1 2( [0-9]+)* 5( [0-9]+)* 7( [0-9]+)*$'
+    assert_line --regexp '^blocked signals: none$'
 }
 
 @test "inherit_report: sees an ignored SIGPIPE" {
     run_limited sh -c "trap '' PIPE; exec $WB_WRAP $(probe)"
     assert_success
-    assert_line_re '^ignored signals:.* SIGPIPE( .*)?$'
+    assert_line --regexp '^ignored signals:.* SIGPIPE( .*)?$'
 }
 
 @test "inherit_report: bad usage" { assert_common_bad_usage c $CH inherit_report; }
@@ -74,9 +74,9 @@ assert_clean_inheritance() {
 subprocess_call_default() {
     run_impl "$1" $CH subprocess_call
     assert_success
-    [ "${lines[0]}" = "Running ['ls', '-l', '/'] with fork + exec" ] || flunk "the Running line comes first"
-    [ "${lines[-1]}" = "Exit code: 0" ] || flunk "the exit code comes last"
-    assert_line_re ' usr$'          # ls -l / ran, and its output came through
+    [ "${lines[0]}" = "Running ['ls', '-l', '/'] with fork + exec" ] || fail_run "the Running line comes first"
+    [ "${lines[-1]}" = "Exit code: 0" ] || fail_run "the exit code comes last"
+    assert_line --regexp ' usr$'          # ls -l / ran, and its output came through
 }
 
 @test "subprocess_call: runs ls -l / and reports exit code 0" { subprocess_call_default c; }
@@ -87,9 +87,9 @@ call_expect() {
     local impl=$1 mode=$2 line=$3 want=$4
     shift 4
     run_impl "$impl" $CH subprocess_call -m "$mode" -- "$@"
-    assert_status "$want"
-    [ "${lines[-1]}" = "$line" ] || flunk "expected the last line: $line"
-    [ "${lines[0]}" = "Running $(py_list "$@") with $( [ "$mode" = fork ] && echo 'fork + exec' || echo posix_spawnp)" ] || flunk "the Running line"
+    assert_equal "$status" "$want"
+    [ "${lines[-1]}" = "$line" ] || fail_run "expected the last line: $line"
+    [ "${lines[0]}" = "Running $(py_list "$@") with $( [ "$mode" = fork ] && echo 'fork + exec' || echo posix_spawnp)" ] || fail_run "the Running line"
 }
 
 # Python's repr of a list of simple words (no quotes inside).
@@ -125,28 +125,28 @@ subprocess_call_cannot_run() {
     local impl=$1 nx mode
     nx=$(not_executable)
     run_failing "$impl" subprocess_call -- no-such-command-wb10
-    assert_status 127
+    assert_failure 127
     assert_count 1 '.'                  # the Running line only: nothing ran
-    [[ $stderr =~ ^subprocess_call(\.py)?:\ cannot\ run\ \[\'no-such-command-wb10\'\]:\ ENOENT\ \(No\ such\ file\ or\ directory\)$ ]] || flunk "not found: named as such"
+    [[ $stderr =~ ^subprocess_call(\.py)?:\ cannot\ run\ \[\'no-such-command-wb10\'\]:\ ENOENT\ \(No\ such\ file\ or\ directory\)$ ]] || fail_run "not found: named as such"
     run_impl "$impl" $CH subprocess_call -- "$nx"
-    assert_status 126
-    [[ $stderr =~ cannot\ run\ \[\'$nx\'\]:\ EACCES\ \(Permission\ denied\)$ ]] || flunk "not executable: named as such"
+    assert_failure 126
+    [[ $stderr =~ cannot\ run\ \[\'$nx\'\]:\ EACCES\ \(Permission\ denied\)$ ]] || fail_run "not executable: named as such"
     run_impl "$impl" $CH subprocess_call -- /
-    assert_status 126
-    [[ $stderr =~ cannot\ run\ \[\'/\'\]:\ EACCES ]] || flunk "a directory cannot be run"
+    assert_failure 126
+    [[ $stderr =~ cannot\ run\ \[\'/\'\]:\ EACCES ]] || fail_run "a directory cannot be run"
     for mode in spawn; do
         run_failing "$impl" subprocess_call -m $mode -- no-such-command-wb10
-        assert_status 127
-        [[ $stderr == *"cannot run ['no-such-command-wb10']: ENOENT"* || ${lines[-1]} == "Exit code: 127" ]] || flunk "spawn: not found reported"
+        assert_failure 127
+        [[ $stderr == *"cannot run ['no-such-command-wb10']: ENOENT"* || ${lines[-1]} == "Exit code: 127" ]] || fail_run "spawn: not found reported"
         # Reported as an error: 126. Reported only by the child's exit
         # status: 127 for every failure (glibc under valgrind, whose
         # emulated vfork hides the error the child leaves in shared memory).
         run_failing "$impl" subprocess_call -m $mode -- "$nx"
         if [ "$status" -eq 126 ]; then
-            [[ $stderr == *"cannot run ['$nx']: EACCES"* ]] || flunk "spawn: EACCES reported"
+            [[ $stderr == *"cannot run ['$nx']: EACCES"* ]] || fail_run "spawn: EACCES reported"
         else
-            assert_status 127
-            [ "${lines[-1]}" = "Exit code: 127" ] || flunk "spawn: exit status 127"
+            assert_failure 127
+            [ "${lines[-1]}" = "Exit code: 127" ] || fail_run "spawn: exit status 127"
         fi
     done
 }
@@ -194,19 +194,19 @@ subprocess_output_exact() {
     printf '%s\n' "$long" 'after the long line' >> "$f"
     run_impl "$impl" $CH subprocess_output -- cat "$f"
     assert_success
-    [ "${lines[0]}" = "Capturing the output of ['cat', '$f']" ] || flunk "the header"
-    [ "$(captured)" = "$(cat "$f")" ] || flunk "captured text differs from the file"
-    assert_line_re "^Captured $(wc -c < "$f" | tr -d ' ') bytes in $(wc -l < "$f" | tr -d ' ') lines\.$"
-    [ "${lines[-1]}" = "Exit code: 0" ] || flunk "the exit code comes last"
-    refute_line_re '^\(no newline'
+    [ "${lines[0]}" = "Capturing the output of ['cat', '$f']" ] || fail_run "the header"
+    [ "$(captured)" = "$(cat "$f")" ] || fail_run "captured text differs from the file"
+    assert_line --regexp "^Captured $(wc -c < "$f" | tr -d ' ') bytes in $(wc -l < "$f" | tr -d ' ') lines\.$"
+    [ "${lines[-1]}" = "Exit code: 0" ] || fail_run "the exit code comes last"
+    refute_line --regexp '^\(no newline'
 
     # More than a pipe holds: read before wait, or this would hang.
     seq 1 50000 > "$big"
     run_impl "$impl" $CH subprocess_output -- cat "$big"
     assert_success
-    [ "$(captured)" = "$(cat "$big")" ] || flunk "the big output differs"
-    # (lines[-2], not assert_line_re: a bash loop over 50000 lines is slow)
-    [ "${lines[-2]}" = "Captured $(wc -c < "$big" | tr -d ' ') bytes in 50000 lines." ] || flunk "the big output's counts"
+    [ "$(captured)" = "$(cat "$big")" ] || fail_run "the big output differs"
+    # (lines[-2], not assert_line --regexp: a bash loop over 50000 lines is slow)
+    [ "${lines[-2]}" = "Captured $(wc -c < "$big" | tr -d ' ') bytes in 50000 lines." ] || fail_run "the big output's counts"
 }
 
 @test "subprocess_output: the output captured exactly, more than a pipe holds too" { subprocess_output_exact c; }
@@ -216,26 +216,26 @@ subprocess_output_edges() {
     local impl=$1
     run_impl "$impl" $CH subprocess_output -- printf 'one\ntwo'
     assert_success
-    [ "$(captured)" = $'one\ntwo' ] || flunk "two lines"
+    [ "$(captured)" = $'one\ntwo' ] || fail_run "two lines"
     assert_before '^\| two$' '^\(no newline at the end\)$'
-    assert_line_re '^Captured 7 bytes in 2 lines\.$'
+    assert_line --regexp '^Captured 7 bytes in 2 lines\.$'
 
     run_impl "$impl" $CH subprocess_output -- true
     assert_success
-    assert_line_re '^Captured 0 bytes in 0 lines\.$'
-    refute_line_re '^\| '
+    assert_line --regexp '^Captured 0 bytes in 0 lines\.$'
+    refute_line --regexp '^\| '
 
     # stderr is not captured unless -e: it reaches our stderr instead.
     run_impl "$impl" $CH subprocess_output -- sh -c 'echo out; echo err >&2; exit 4'
-    assert_status 4
-    [ "$(captured)" = out ] || flunk "only stdout captured"
-    [ "$stderr" = err ] || flunk "stderr passed through"
-    [ "${lines[-1]}" = "Exit code: 4" ] || flunk "exit code 4"
+    assert_failure 4
+    [ "$(captured)" = out ] || fail_run "only stdout captured"
+    [ "$stderr" = err ] || fail_run "stderr passed through"
+    [ "${lines[-1]}" = "Exit code: 4" ] || fail_run "exit code 4"
     run_impl "$impl" $CH subprocess_output -e -- sh -c 'echo out; echo err >&2'
     assert_success
-    [ "$(captured)" = $'out\nerr' ] || flunk "-e captures both, in order"
-    [ -z "$stderr" ] || flunk "-e: nothing left on stderr"
-    assert_line_re '^Captured 8 bytes in 2 lines\.$'
+    [ "$(captured)" = $'out\nerr' ] || fail_run "-e captures both, in order"
+    [ -z "$stderr" ] || fail_run "-e: nothing left on stderr"
+    assert_line --regexp '^Captured 8 bytes in 2 lines\.$'
 }
 
 @test "subprocess_output: no final newline, nothing at all, stderr with and without -e" { subprocess_output_edges c; }
@@ -254,8 +254,8 @@ assert_cannot_run() {
         && [ "${lines[-1]}" = "Exit code: 127" ]; then
         return 0
     fi
-    assert_status "$want"
-    [[ ${stderr-$output} == *"cannot run $reason"* ]] || flunk "cannot run $reason"
+    assert_equal "$status" "$want"
+    [[ ${stderr-$output} == *"cannot run $reason"* ]] || fail_run "cannot run $reason"
 }
 
 subprocess_output_others() {
@@ -271,8 +271,8 @@ subprocess_output_others() {
     assert_clean_inheritance "$(captured)"$'\n'
     run_impl "$impl" $CH subprocess_output
     assert_success
-    [ "${lines[0]}" = "Capturing the output of ['ls', '/']" ] || flunk "default: ls /"
-    assert_line_re '^\| usr$'
+    [ "${lines[0]}" = "Capturing the output of ['ls', '/']" ] || fail_run "default: ls /"
+    assert_line --regexp '^\| usr$'
 }
 
 @test "subprocess_output: cannot run, inheritance, the default" { subprocess_output_others c; }
@@ -291,10 +291,10 @@ subprocess_output_bad_usage() {
 subprocess_communicate_default() {
     run_impl "$1" $CH subprocess_communicate
     assert_success
-    [ "${lines[0]}" = "Feeding 1048576 bytes to ['cat'] while reading its output (poll)" ] || flunk "header"
-    assert_line_re '^Received 1048576 bytes\.$'
-    assert_line_re '^Output identical to input: yes$'
-    [ "${lines[-1]}" = "Exit code: 0" ] || flunk "exit code last"
+    [ "${lines[0]}" = "Feeding 1048576 bytes to ['cat'] while reading its output (poll)" ] || fail_run "header"
+    assert_line --regexp '^Received 1048576 bytes\.$'
+    assert_line --regexp '^Output identical to input: yes$'
+    [ "${lines[-1]}" = "Exit code: 0" ] || fail_run "exit code last"
 }
 
 @test "subprocess_communicate: 1 MiB of lines through cat and back, identical" { subprocess_communicate_default c; }
@@ -307,20 +307,20 @@ subprocess_communicate_files() {
     head -c 1048576 /dev/urandom > "$in"
     run_impl "$impl" $CH subprocess_communicate -i "$in" -o "$out" -- cat
     assert_success
-    assert_line_re '^Received 1048576 bytes\.$'
-    [ "$(cksum < "$out")" = "$(cksum < "$in")" ] || flunk "cat: the output's checksum differs"
+    assert_line --regexp '^Received 1048576 bytes\.$'
+    [ "$(cksum < "$out")" = "$(cksum < "$in")" ] || fail_run "cat: the output's checksum differs"
 
     awk 'BEGIN { srand(42); for (i = 0; i < 70000; i++) printf "%09d %d\n", int(rand() * 1e9), i }' > "$in"
-    [ "$(wc -c < "$in")" -gt 1048576 ] || flunk "test data too small"
+    [ "$(wc -c < "$in")" -gt 1048576 ] || fail_run "test data too small"
     run_impl "$impl" $CH subprocess_communicate -i "$in" -o "$out" -- sort
     assert_success
-    [ "$(cksum < "$out")" = "$(sort < "$in" | cksum)" ] || flunk "sort: the output's checksum differs"
-    assert_line_re '^Output identical to input: no$'
+    [ "$(cksum < "$out")" = "$(sort < "$in" | cksum)" ] || fail_run "sort: the output's checksum differs"
+    assert_line --regexp '^Output identical to input: no$'
 
     run_impl "$impl" $CH subprocess_communicate -s 8192 -- cat
     assert_success
-    assert_line_re '^Received 8388608 bytes\.$'
-    assert_line_re '^Output identical to input: yes$'
+    assert_line --regexp '^Received 8388608 bytes\.$'
+    assert_line --regexp '^Output identical to input: yes$'
 }
 
 @test "subprocess_communicate: over 1 MiB in and out through cat and sort, checksums equal" { subprocess_communicate_files c; }
@@ -332,7 +332,7 @@ subprocess_communicate_files() {
     assert_success
     run_py $CH subprocess_communicate -o "$BATS_TEST_TMPDIR/py"
     assert_success
-    cmp "$BATS_TEST_TMPDIR/c" "$BATS_TEST_TMPDIR/py" || flunk "the generated input differs"
+    cmp "$BATS_TEST_TMPDIR/c" "$BATS_TEST_TMPDIR/py" || fail_run "the generated input differs"
 }
 
 # All the input first, then the output: cat fills its stdout pipe, stops
@@ -342,19 +342,19 @@ subprocess_communicate_deadlock() {
     # The watchdog's 3 s: cat, slowed down by a loaded machine, still has
     # time to fill its stdout pipe before anything is called a deadlock.
     run_impl "$impl" $CH subprocess_communicate -m naive -w 3
-    assert_status 1
-    [ "${lines[0]}" = "Feeding 1048576 bytes to ['cat'] first, then reading its output (naive)" ] || flunk "header"
-    assert_line_re "^Stuck for 3 s after sending [0-9]+ of 1048576 bytes: we are blocked writing the command's stdin, and it is not reading\.$"
-    assert_line_re '^Deadlocked: the command is blocked writing its stdout, which we will not read until all is written\.$'
+    assert_failure 1
+    [ "${lines[0]}" = "Feeding 1048576 bytes to ['cat'] first, then reading its output (naive)" ] || fail_run "header"
+    assert_line --regexp "^Stuck for 3 s after sending [0-9]+ of 1048576 bytes: we are blocked writing the command's stdin, and it is not reading\.$"
+    assert_line --regexp '^Deadlocked: the command is blocked writing its stdout, which we will not read until all is written\.$'
     assert_before '^Deadlocked' '^Killed the command with SIGTERM and reaped it\.$'
-    [ "${lines[-1]}" = "Exit code: -15 (SIGTERM)" ] || flunk "killed by SIGTERM, reaped"
-    refute_line_re '^Received'
+    [ "${lines[-1]}" = "Exit code: -15 (SIGTERM)" ] || fail_run "killed by SIGTERM, reaped"
+    refute_line --regexp '^Received'
 
     # sort reads everything before it writes: the naive order works there.
     run_impl "$impl" $CH subprocess_communicate -m naive -w 10 -- sort
     assert_success
-    assert_line_re '^Received 1048576 bytes\.$'
-    refute_line_re '^(Stuck|Deadlocked)'
+    assert_line --regexp '^Received 1048576 bytes\.$'
+    refute_line --regexp '^(Stuck|Deadlocked)'
 }
 
 @test "subprocess_communicate -m naive: the deadlock, reported, killed and reaped; not with sort" { subprocess_communicate_deadlock c; }
@@ -367,15 +367,15 @@ subprocess_communicate_epipe() {
     local impl=$1
     run_impl "$impl" $CH subprocess_communicate -- head -c 10
     assert_success
-    assert_line_re '^Received 10 bytes\.$'
-    [ "${lines[-1]}" = "Exit code: 0" ] || flunk "head ended well"
+    assert_line --regexp '^Received 10 bytes\.$'
+    [ "${lines[-1]}" = "Exit code: 0" ] || fail_run "head ended well"
     if [ "$impl" = c ]; then
-        assert_line_re '^EPIPE: the command stopped reading after [0-9]+ of 1048576 bytes; SIGPIPE is ignored, so write\(\) said so instead of killing us$'
+        assert_line --regexp '^EPIPE: the command stopped reading after [0-9]+ of 1048576 bytes; SIGPIPE is ignored, so write\(\) said so instead of killing us$'
     fi
     run_impl "$impl" $CH subprocess_communicate -m naive -- head -c 10
     assert_success
-    assert_line_re '^EPIPE: the command stopped reading after [0-9]+ of 1048576 bytes'
-    assert_line_re '^Received 10 bytes\.$'
+    assert_line --regexp '^EPIPE: the command stopped reading after [0-9]+ of 1048576 bytes'
+    assert_line --regexp '^Received 10 bytes\.$'
 }
 
 @test "subprocess_communicate: a command that stops reading gives EPIPE, handled" { subprocess_communicate_epipe c; }
@@ -388,10 +388,10 @@ subprocess_communicate_inheritance() {
     assert_success
     assert_clean_inheritance "$(cat "$out")"$'\n'
     run_failing "$impl" subprocess_communicate -- no-such-command-wb10
-    assert_status 127
+    assert_failure 127
     run_impl "$impl" $CH subprocess_communicate -i "$BATS_TEST_TMPDIR/no-such-file"
-    assert_status 1
-    [[ $stderr =~ ^subprocess_communicate(\.py)?:\ open\ .*/no-such-file:\ ENOENT\ \(No\ such\ file\ or\ directory\)$ ]] || flunk "a missing input file: one line"
+    assert_failure 1
+    [[ $stderr =~ ^subprocess_communicate(\.py)?:\ open\ .*/no-such-file:\ ENOENT\ \(No\ such\ file\ or\ directory\)$ ]] || fail_run "a missing input file: one line"
 }
 
 @test "subprocess_communicate: fds 0 1 2 only, SIGPIPE not ignored; errors" { subprocess_communicate_inheritance c; }
@@ -428,15 +428,15 @@ subprocess_timeout_default() {
     # -g 5: a grace of 5 s for sleep to die of SIGTERM, so that no SIGKILL
     # is ever needed, however loaded the machine (the default grace is 1 s).
     run_impl "$impl" $CH subprocess_timeout -g 5
-    assert_status 1                     # it had to be killed
-    [ "${lines[0]}" = "Running ['sleep', '3'] with a timeout of 1 seconds" ] || flunk "header"
+    assert_failure 1                     # it had to be killed
+    [ "${lines[0]}" = "Running ['sleep', '3'] with a timeout of 1 seconds" ] || fail_run "header"
     pid=$(capture '^Started pid ([0-9]+), the leader of its own process group$')
     assert_before '^Started pid' "^Command '\['sleep', '3'\]' timed out after 1 seconds$"
     assert_before "timed out after" "^Sent SIGTERM to process group $pid$"
     assert_before "^Sent SIGTERM" "^Reaped pid $pid$"
-    refute_line_re 'SIGKILL'
-    [ "${lines[-1]}" = "Exit code: -15 (SIGTERM)" ] || flunk "killed by SIGTERM"
-    ! kill -0 "$pid" 2>/dev/null || flunk "pid $pid still exists"
+    refute_line --regexp 'SIGKILL'
+    [ "${lines[-1]}" = "Exit code: -15 (SIGTERM)" ] || fail_run "killed by SIGTERM"
+    ! kill -0 "$pid" 2>/dev/null || fail_run "pid $pid still exists"
 }
 
 @test "subprocess_timeout: sleep 3 killed after 1 s, reported, reaped" { subprocess_timeout_default c; }
@@ -448,20 +448,20 @@ subprocess_timeout_default() {
 subprocess_timeout_kill() {
     local impl=$1 pid
     run_impl "$impl" $CH subprocess_timeout -t 2 -g 0.3 -- sh -c 'trap "" TERM; sleep 30; echo never'
-    assert_status 1
+    assert_failure 1
     pid=$(capture '^Started pid ([0-9]+), ')
-    assert_line_re "^Command '.*' timed out after 2 seconds$"
+    assert_line --regexp "^Command '.*' timed out after 2 seconds$"
     assert_before "^Sent SIGTERM to process group $pid$" "^Still running 0\.3 s after SIGTERM: sent SIGKILL to process group $pid$"
     assert_before "^Still running" "^Reaped pid $pid$"
-    [ "${lines[-1]}" = "Exit code: -9 (SIGKILL)" ] || flunk "killed by SIGKILL"
-    refute_line_re "^never$"
-    ! kill -0 "$pid" 2>/dev/null || flunk "pid $pid still exists"
+    [ "${lines[-1]}" = "Exit code: -9 (SIGKILL)" ] || fail_run "killed by SIGKILL"
+    refute_line --regexp "^never$"
+    ! kill -0 "$pid" 2>/dev/null || fail_run "pid $pid still exists"
 
     # The plain case: the shell's background sleep dies with the group.
     run_impl "$impl" $CH subprocess_timeout -t 0.5 -- sh -c 'sleep 30 & wait; echo never'
-    assert_status 1
-    [ "${lines[-1]}" = "Exit code: -15 (SIGTERM)" ] || flunk "killed by SIGTERM"
-    refute_line_re "^never$"
+    assert_failure 1
+    [ "${lines[-1]}" = "Exit code: -15 (SIGTERM)" ] || fail_run "killed by SIGTERM"
+    refute_line --regexp "^never$"
 }
 
 @test "subprocess_timeout: SIGTERM ignored: SIGKILL to the group, children included" { subprocess_timeout_kill c; }
@@ -470,15 +470,15 @@ subprocess_timeout_kill() {
 subprocess_timeout_in_time() {
     local impl=$1
     run_impl "$impl" $CH subprocess_timeout -t 30 -- sh -c 'exit 5'
-    assert_status 5
-    [ "${lines[-1]}" = "Exit code: 5" ] || flunk "exit code 5"
-    refute_line_re 'timed out|^Sent'
+    assert_failure 5
+    [ "${lines[-1]}" = "Exit code: 5" ] || fail_run "exit code 5"
+    refute_line --regexp 'timed out|^Sent'
     run_impl "$impl" $CH subprocess_timeout -t 30 -- "$(probe)" 5</dev/null 7>/dev/null
     assert_success
     assert_clean_inheritance "$output"$'\n'
     run_failing "$impl" subprocess_timeout -- no-such-command-wb10
-    assert_status 127
-    [[ $stderr =~ cannot\ run\ \[\'no-such-command-wb10\'\]:\ ENOENT ]] || flunk "not found"
+    assert_failure 127
+    [[ $stderr =~ cannot\ run\ \[\'no-such-command-wb10\'\]:\ ENOENT ]] || fail_run "not found"
 }
 
 @test "subprocess_timeout: in time: its exit code; fds; cannot run" { subprocess_timeout_in_time c; }
@@ -500,9 +500,9 @@ subprocess_timeout_forward() {
     "${cmd[@]}" -t 60 -- sh -c 'sleep 60; echo never' > "$fifo" 2>&1 &
     pid=$!
     exec 8< "$fifo"
-    read -r -t 20 line <&8 || flunk "no Running line"
-    read -r -t 20 line <&8 || flunk "no Started line"
-    [[ $line =~ ^Started\ pid\ ([0-9]+), ]] || { exec 8<&-; kill "$pid"; flunk "unexpected: $line"; }
+    read -r -t 20 line <&8 || fail_run "no Running line"
+    read -r -t 20 line <&8 || fail_run "no Started line"
+    [[ $line =~ ^Started\ pid\ ([0-9]+), ]] || { exec 8<&-; kill "$pid"; fail_run "unexpected: $line"; }
     child=${BASH_REMATCH[1]}
     kill -TERM "$pid"
     rest=$(timeout 20 cat <&8)
@@ -510,13 +510,13 @@ subprocess_timeout_forward() {
     wait "$pid" || st=$?
     output=$rest
     status=$st
-    [ "$st" -eq 143 ] || flunk "expected to die of SIGTERM (143), got $st: $rest"
-    [[ $rest == *"Got SIGTERM: passing it on"* ]] || flunk "the signal reported"
-    [[ $rest == *"Sent SIGTERM to process group $child"* ]] || flunk "passed on to the group"
-    [[ $rest == *"Reaped pid $child"* ]] || flunk "the command reaped"
-    [[ $rest == *"Exit code: -15 (SIGTERM)" ]] || flunk "the command died of SIGTERM"
-    [[ $rest != *never* ]] || flunk "the command ran on"
-    ! kill -0 "$child" 2>/dev/null || flunk "pid $child still exists"
+    [ "$st" -eq 143 ] || fail_run "expected to die of SIGTERM (143), got $st: $rest"
+    [[ $rest == *"Got SIGTERM: passing it on"* ]] || fail_run "the signal reported"
+    [[ $rest == *"Sent SIGTERM to process group $child"* ]] || fail_run "passed on to the group"
+    [[ $rest == *"Reaped pid $child"* ]] || fail_run "the command reaped"
+    [[ $rest == *"Exit code: -15 (SIGTERM)" ]] || fail_run "the command died of SIGTERM"
+    [[ $rest != *never* ]] || fail_run "the command ran on"
+    ! kill -0 "$child" 2>/dev/null || fail_run "pid $child still exists"
 }
 
 @test "subprocess_timeout: SIGTERM to it is passed on, the command reaped, then it dies" { subprocess_timeout_forward c; }
@@ -561,7 +561,7 @@ The text: 'hello; echo INJECTED'
    -> exit code 0: the text was not used: the list's other items became $0, $1...
 EOF
 )
-    [ "$output" = "$expected" ] || flunk "the output differs from the expected one: $(diff <(echo "$expected") <(echo "$output"))"
+    [ "$output" = "$expected" ] || fail_run "the output differs from the expected one: $(diff <(echo "$expected") <(echo "$output"))"
     # Spelled out: INJECTED ran as a command in case 2, and only there.
     assert_count 1 '^   \| INJECTED$'
     assert_before '^2\. ' '^   \| INJECTED$'
@@ -583,7 +583,7 @@ subprocess_shell_text() {
     run_impl "$1" $CH subprocess_shell -t "it's"
     assert_success
     assert_count 2 "^   \\| it's$"
-    assert_line_re '^   -> exit code 2: the shell treated the text as code$'
+    assert_line --regexp '^   -> exit code 2: the shell treated the text as code$'
 }
 
 @test "subprocess_shell: command substitution and a lone quote, in each form" { subprocess_shell_text c; }

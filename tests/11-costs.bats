@@ -17,7 +17,7 @@ assert_figure() {
     local row=$1 impl=$2 unit=$3 value
     assert_count 1 "^$row +$impl +[0-9]+\.[0-9]{4} $unit +[^ ].*$"
     value=$(printf '%s\n' "${lines[@]}" | awk -v r="$row" -v i="$impl" '$1 == r && $2 == i { print $3 }')
-    awk -v v="$value" 'BEGIN { exit !(v + 0 > 0) }' || flunk "$row $impl: $value is not a positive figure"
+    awk -v v="$value" 'BEGIN { exit !(v + 0 > 0) }' || fail_run "$row $impl: $value is not a positive figure"
 }
 
 # figures IMPL ROW:UNIT...: for C, the floor and C lines of each row; for
@@ -70,7 +70,7 @@ cost_ipc_checks() {
     run_impl "$1" 11-costs cost_ipc -s $TINY -r sock_rt
     assert_success
     figures "$1" sock_rt:us
-    refute_line_re '^pipe_'
+    refute_line --regexp '^pipe_'
     if can_pin; then
         run_impl "$1" 11-costs cost_ipc -s $TINY -r pipe_rt -p
         assert_success
@@ -163,7 +163,7 @@ unique_scale() {
 assert_no_process_left() {
     local left
     left=$(pgrep -f -- "$1" || true)
-    [ -z "$left" ] || { pkill -KILL -f -- "$1"; flunk "processes left behind: $left"; }
+    [ -z "$left" ] || { pkill -KILL -f -- "$1"; fail_run "processes left behind: $left"; }
 }
 
 interrupted_checks() {
@@ -178,7 +178,7 @@ interrupted_checks() {
         # shellcheck disable=SC2086  # WB_WRAP is a command line of its own
         run timeout -k 10 -s TERM 1 $WB_WRAP "$path" -r "$row" -s "$scale"
     fi
-    [ "$status" -eq 124 ] || flunk "expected to be stopped by timeout's SIGTERM, status $status"
+    [ "$status" -eq 124 ] || fail_run "expected to be stopped by timeout's SIGTERM, status $status"
     assert_no_process_left "$prog(.py)? -r $row -s $scale"
 }
 
@@ -192,7 +192,7 @@ interrupted_checks() {
     scale=$(unique_scale)
     run timeout -k 10 -s TERM 2 "$WB_PYTHON" "$WB_ROOT/tools/costs.py" -b "$WB_BIN_ROOT/chapters/11-costs" \
         -o event_rt -s "$scale" -c
-    [ "$status" -eq 124 ] || flunk "expected to be stopped by timeout's SIGTERM, status $status"
+    [ "$status" -eq 124 ] || fail_run "expected to be stopped by timeout's SIGTERM, status $status"
     assert_no_process_left "cost_sync -r event_rt -s $scale"
 }
 
@@ -266,10 +266,10 @@ count_promises() {
     need_python_tool
     WB_TIMEOUT=180 run_costs -n 2 -s $TINY $(costs_python_flag)
     assert_success
-    [ -z "$stderr" ] || flunk "stderr: $stderr"
-    assert_line_re '^costs: each figure is the median of 2 runs'
-    assert_line_re '^machine: .+, [0-9]+ CPUs'
-    assert_line_re '^operation +unit +floor +C +C fast +Python +Py/C +Py/fast$'
+    [ -z "$stderr" ] || fail_run "stderr: $stderr"
+    assert_line --regexp '^costs: each figure is the median of 2 runs'
+    assert_line --regexp '^machine: .+, [0-9]+ CPUs'
+    assert_line --regexp '^operation +unit +floor +C +C fast +Python +Py/C +Py/fast$'
     # The rows, in order, right after the header line; a figure in the fast
     # column exactly for the Queue and Pool rows.
     local header i line
@@ -277,30 +277,30 @@ count_promises() {
     for i in "${!TABLE_ROWS[@]}"; do
         line=${lines[$((header + 1 + i))]}
         [[ $line =~ ^${TABLE_ROWS[$i]}\ +([a-zA-Z/]+|-)\ +$FIG\ +$FIG\ +$FIG\ +$FIG\ +$RATIO\ +$RATIO$ ]] \
-            || flunk "row $i should be /${TABLE_ROWS[$i]}/ with six cells: $line"
+            || fail_run "row $i should be /${TABLE_ROWS[$i]}/ with six cells: $line"
         local plain=${line//±/+}        # LC_ALL=C counts bytes: ± is two
-        [ "${#plain}" -le 100 ] || flunk "row $i is wider than 100 columns"
+        [ "${#plain}" -le 100 ] || fail_run "row $i is wider than 100 columns"
         # BASH_REMATCH: 1 the unit, 2 4 6 8 the four cells, 10 11 the ratios.
         if [[ $FAST_ROWS == *" $i "* ]]; then
-            [[ ${BASH_REMATCH[6]} =~ ±|^n/a$ ]] || flunk "row $i should have a fast figure: $line"
+            [[ ${BASH_REMATCH[6]} =~ ±|^n/a$ ]] || fail_run "row $i should have a fast figure: $line"
         else
-            [ "${BASH_REMATCH[6]}" = - ] || flunk "row $i has no fast version: $line"
+            [ "${BASH_REMATCH[6]}" = - ] || fail_run "row $i has no fast version: $line"
         fi
     done
-    [[ ${lines[$((header + 1 + ${#TABLE_ROWS[@]}))]} == C:* ]] || flunk "a row too many"
+    [[ ${lines[$((header + 1 + ${#TABLE_ROWS[@]}))]} == C:* ]] || fail_run "a row too many"
     # Every line fits a projector: 100 columns.
     printf '%s\n' "${lines[@]}" | sed 's/±/+/g' | awk 'length > 100 { print; bad = 1 } END { exit bad }' \
-        || flunk "lines wider than 100 columns"
+        || fail_run "lines wider than 100 columns"
     # A row is n/a only where it cannot be measured: apart, on one CPU.
     assert_count "$(can_apart && echo 0 || echo 1)" ' - +n/a +n/a +n/a +n/a +- +-$'
-    refute_line_re 'failed|not built|nan|inf'
+    refute_line --regexp 'failed|not built|nan|inf'
     # Every promise of docs/costs.md, each with its verdict.
     assert_count "$(count_promises)" '^promise: .+ +(met|MISSED|not measured)( \((Py/C|Py/fast|C/floor) [0-9.]+\))?$'
-    [ "$(count_promises)" -ge 10 ] || flunk "docs/costs.md lists only $(count_promises) promises"
-    assert_line_re '^promise: fast Queue 1 -> 1: at least 10x .+(met|MISSED|not measured)'
-    assert_line_re '^promise: Lock acquire \+ release: within 1\.5x .+ (met|MISSED) \(C/floor [0-9.]+\)$'
-    [ -z "$(costs_python_flag)" ] || assert_line_re '^python: +not asked for'
-    [ -n "$(costs_python_flag)" ] || assert_line_re '^python: +3\.'
+    [ "$(count_promises)" -ge 10 ] || fail_run "docs/costs.md lists only $(count_promises) promises"
+    assert_line --regexp '^promise: fast Queue 1 -> 1: at least 10x .+(met|MISSED|not measured)'
+    assert_line --regexp '^promise: Lock acquire \+ release: within 1\.5x .+ (met|MISSED) \(C/floor [0-9.]+\)$'
+    [ -z "$(costs_python_flag)" ] || assert_line --regexp '^python: +not asked for'
+    [ -n "$(costs_python_flag)" ] || assert_line --regexp '^python: +3\.'
 }
 
 @test "tools/costs.py --tsv: a header and one line of 17 fields per row" {
@@ -308,7 +308,7 @@ count_promises() {
     WB_TIMEOUT=180 run_costs -n 1 -s $TINY --tsv $(costs_python_flag)
     assert_success
     [ "${lines[0]}" = "$(printf 'row\toperation\tunit\tfloor\tfloor_spread_pct\tc\tc_spread_pct\tfast\tfast_spread_pct\tpython\tpython_spread_pct\tc_over_floor\tpython_over_c\tpython_over_fast')" ] \
-        || flunk "the TSV header"
+        || fail_run "the TSV header"
     # Every row has figures, but the one on two CPUs when only one may be
     # used: that one is all NA. Only the Queue and Pool rows have a fast one.
     printf '%s\n' "${lines[@]:1}" | awk -F '\t' -v apart="$(can_apart && echo 1 || echo 0)" '
@@ -317,7 +317,7 @@ count_promises() {
         ($1 == "pipe_rt_2cpu" && !apart) { if ($3 != "-" || $4 $6 $8 $10 != "NANANANA") { print "2cpu: " $0; bad = 1 }; next }
         ($4 == "NA" && $6 == "NA") { print "no C: " $0; bad = 1 }
         (($1 ~ /^(queue|apply|map)/) != ($8 != "NA")) { print "fast: " $0; bad = 1 }
-        END { exit bad }' || flunk "bad TSV lines"
+        END { exit bad }' || fail_run "bad TSV lines"
     local row
     for row in fork fork_16m fork_256m spawn spawn_256m command pipe_rt pipe_rt_1cpu pipe_rt_2cpu sock_rt \
                sock_rt_1cpu pipe_bulk queue_1x1 queue_2x2 apply_rt apply_rt_1cpu map_1 map_chunks \
@@ -331,7 +331,7 @@ count_promises() {
     need_python_tool
     WB_TIMEOUT=60 run_costs -n 1 -s $TINY -o pipe_rt -P /nonexistent/python3
     assert_success
-    assert_line_re '^python: +not found'
+    assert_line --regexp '^python: +not found'
     # Three pipe_rt rows; the one on two CPUs is n/a where one CPU may be used.
     local measured
     measured=$(can_apart && echo 3 || echo 2)
@@ -347,8 +347,8 @@ count_promises() {
     assert_success
     assert_count 1 '^socketpair round trip '
     assert_count 1 '^  \.\.\. both on one CPU '
-    refute_line_re '^pipe '
-    refute_line_re '^promise: '
+    refute_line --regexp '^pipe '
+    refute_line --regexp '^promise: '
 }
 
 @test "tools/costs.py | head: ends by SIGPIPE, nothing left running" {
@@ -363,7 +363,7 @@ r, w = os.pipe(); os.close(r)
 print(subprocess.run(sys.argv[1:], stdout=w).returncode)' \
         "$WB_PYTHON" "$WB_ROOT/tools/costs.py" -b "$WB_BIN_ROOT/chapters/11-costs" -n 1 -s "$scale" -o lock -c
     assert_success
-    [ "$output" = -13 ] || flunk "expected death by SIGPIPE (-13), got: $output"
+    [ "$output" = -13 ] || fail_run "expected death by SIGPIPE (-13), got: $output"
     assert_no_process_left "cost_sync -r lock -s $scale"
 }
 
@@ -376,5 +376,5 @@ print(subprocess.run(sys.argv[1:], stdout=w).returncode)' \
     done
     run_costs -h
     assert_success
-    assert_line_re '^usage: costs.py '
+    assert_line --regexp '^usage: costs.py '
 }

@@ -22,7 +22,7 @@ build_replay() {
     for s in "$@"; do src+=("$WB_ROOT/$s"); done
     "${CC:-cc}" "${flags[@]}" -I"$WB_ROOT/$inc" -o "$TOOLS/$name" \
         "$WB_ROOT/tests/fuzz/${name}_fuzz.c" "$WB_ROOT/tests/fuzz/replay.c" "${src[@]}" -lm \
-        || flunk "cannot build the $name fuzz target's replay driver"
+        || fail_run "cannot build the $name fuzz target's replay driver"
 }
 
 replay_inputs() {
@@ -30,11 +30,11 @@ replay_inputs() {
     for f in "$WB_ROOT/tests/fuzz/corpus/$name"/* "$WB_ROOT/tests/fuzz/regress/$name"/*; do
         [ -f "$f" ] && inputs+=("$f")
     done
-    [ "${#inputs[@]}" -gt 0 ] || flunk "no inputs for $name"
+    [ "${#inputs[@]}" -gt 0 ] || fail_run "no inputs for $name"
     # shellcheck disable=SC2086  # WB_WRAP is a command line of its own
     run_limited $WB_WRAP "$TOOLS/$name" "${inputs[@]}"
     assert_success
-    [ "${lines[0]}" = "replayed ${#inputs[@]} inputs" ] || flunk "expected ${#inputs[@]} inputs replayed"
+    [ "${lines[0]}" = "replayed ${#inputs[@]} inputs" ] || fail_run "expected ${#inputs[@]} inputs replayed"
 }
 
 @test "fuzz regression: the frame decoder passes every seed and regression input" {
@@ -50,27 +50,27 @@ replay_inputs() {
 # ---- the checker's runner: it must see what it is there to see ------------
 build_wbrun() {
     "${CC:-cc}" -O1 -g -Wall -Wextra -o "$TOOLS/wbrun" "$WB_ROOT/tests/check/wbrun.c" \
-        || flunk "cannot build wbrun"
+        || fail_run "cannot build wbrun"
     "${CC:-cc}" -std=c11 -O1 -g -Wall -Wextra -o "$TOOLS/fdshim" "$WB_ROOT/tests/check/fdshim.c" \
-        || flunk "cannot build fdshim"
+        || fail_run "cannot build fdshim"
 }
 
 @test "wbrun: a clean program leaves nothing, and the signal comes after the line asked for" {
     build_wbrun
     run_limited "$TOOLS/wbrun" -g 2 -k 15 -n 2 -- sh -c 'echo one; echo two; exec sleep 5'
     assert_success
-    assert_line_re '^leftovers=0$'
-    assert_line_re '^lines=2$'
-    assert_line_re '^status=signal:15$'
-    assert_line_re '^late=0$'
+    assert_line --regexp '^leftovers=0$'
+    assert_line --regexp '^lines=2$'
+    assert_line --regexp '^status=signal:15$'
+    assert_line --regexp '^late=0$'
 }
 
 @test "wbrun: a process left behind is found, killed and reported" {
     build_wbrun
     run_limited "$TOOLS/wbrun" -g 0.3 -- sh -c 'sleep 30 & exit 0'
     assert_success
-    assert_line_re '^leftovers=1$'
-    assert_line_re '^leftover [0-9]+ . sleep$'
+    assert_line --regexp '^leftovers=1$'
+    assert_line --regexp '^leftover [0-9]+ . sleep$'
 }
 
 @test "wbrun: a process that escaped the session by setsid is still found" {
@@ -79,7 +79,7 @@ build_wbrun() {
     build_wbrun
     run_limited "$TOOLS/wbrun" -g 0.3 -- sh -c 'setsid sleep 30 & sleep 0.2; exit 0'
     assert_success
-    assert_line_re '^leftover [0-9]+ . sleep$'
+    assert_line --regexp '^leftover [0-9]+ . sleep$'
 }
 
 @test "fdshim: a descriptor inherited by an executed command is reported" {
@@ -91,6 +91,6 @@ build_wbrun() {
         run_limited "$TOOLS/wbrun" -- sh -c 'cat </dev/null; exec 7</dev/null; cat </dev/null'
     assert_success
     run cat "$BATS_TEST_TMPDIR/fdlog"
-    [ "${lines[0]}" = "cat ok" ] || flunk "first cat: no descriptor beyond 2"
-    [ "${lines[1]}" = "cat leaked 7" ] || flunk "second cat: descriptor 7"
+    [ "${lines[0]}" = "cat ok" ] || fail_run "first cat: no descriptor beyond 2"
+    [ "${lines[1]}" = "cat leaked 7" ] || fail_run "second cat: descriptor 7"
 }

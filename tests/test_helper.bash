@@ -1,5 +1,9 @@
 # tests/test_helper.bash - shared by every tests/NN-topic.bats.
 #
+# The common assertions come from bats-assert and bats-support, loaded
+# below (assert_success, assert_failure, assert_equal, assert_output,
+# assert_line, refute_line, fail: see their READMEs). This file adds only
+# what no library has:
 # Running:   run_c CHAPTER PROGRAM [ARGS...]      the C program
 #            run_py CHAPTER PROGRAM [ARGS...]     its Python twin (skipped
 #                                                 without python3)
@@ -12,10 +16,29 @@
 #            assert_count N RE           exactly N lines match RE
 #            max_overlap START END       largest number of intervals open at
 #                                        once, counting START lines up, END down
+# Usage:     assert_usage_error, bad_usage, usage_table: refused arguments
 # Patterns are extended regular expressions (bash =~), matched against a
 # whole line unless they say otherwise: anchor with ^ and $ as needed.
 
 bats_require_minimum_version 1.5.0
+
+# bats-support and bats-assert: Debian's packages (bats-support,
+# bats-assert) put them in /usr/lib/bats; tests/bats-run installs pinned
+# copies from the npm registry into tests/node_modules where they are not.
+# Each library's load.bash only sources its src/*.bash, each through a
+# $(dirname ...) that forks, and bats loads them again for every test: the
+# files sourced directly cost a few milliseconds a test instead of 150.
+for wb_lib in bats-support bats-assert; do
+    for wb_dir in "/usr/lib/bats/$wb_lib" "$BATS_TEST_DIRNAME/node_modules/$wb_lib" ""; do
+        [ -z "$wb_dir" ] || [ -f "$wb_dir/load.bash" ] && break
+    done
+    [ -n "$wb_dir" ] || { echo "$wb_lib not found: run the suite with tests/bats-run" >&2; return 1; }
+    for wb_src in "$wb_dir"/src/*.bash; do
+        # shellcheck disable=SC1090  # the library's own files
+        source "$wb_src"
+    done
+done
+unset wb_lib wb_dir wb_src
 
 WB_ROOT=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
 WB_BIN_ROOT=${WB_BIN_ROOT:-$WB_ROOT}
@@ -36,20 +59,11 @@ unset PYTHONUNBUFFERED
 export LC_ALL=C
 
 # The wrong output is the best diagnosis: print it when a check fails.
-show_run() {
-    {
-        echo "--- status: $status"
-        echo "--- stdout:"
-        printf '%s\n' "$output"
-        echo "--- stderr:"
-        printf '%s\n' "${stderr-}"
-    } >&2
-}
-
-flunk() {
-    echo "FAILED: $*" >&2
-    show_run
-    return 1
+# fail_run MESSAGE: bats-support's fail, with what the last run printed
+# (stdout and stderr apart): the wrong output is the best diagnosis.
+fail_run() {
+    fail "$(printf '%s\n--- status: %s\n--- stdout:\n%s\n--- stderr:\n%s' \
+        "$*" "${status-}" "${output-}" "${stderr-}")"
 }
 
 # run_limited CMD...: run under `timeout`, stdout and stderr apart, then
@@ -62,10 +76,10 @@ run_limited() {
     started=$SECONDS
     run --separate-stderr timeout -k 5 "$limit" "$@"
     if [ "$status" -eq 124 ] || { [ "$status" -eq 137 ] && [ $((SECONDS - started)) -ge "$limit" ]; }; then
-        flunk "timed out after ${limit}s: $*"
+        fail_run "timed out after ${limit}s: $*"
     fi
     if [[ "${stderr-}" =~ (ERROR:\ AddressSanitizer|ERROR:\ LeakSanitizer|runtime\ error:|==[0-9]+==\ ) ]]; then
-        flunk "sanitizer or valgrind report from: $*"
+        fail_run "sanitizer or valgrind report from: $*"
     fi
 }
 
@@ -73,7 +87,7 @@ run_c() {
     local chapter=$1 program=$2
     shift 2
     local path="$WB_BIN_ROOT/chapters/$chapter/$program"
-    [ -x "$path" ] || flunk "not built: $path (run make first)"
+    [ -x "$path" ] || fail_run "not built: $path (run make first)"
     # shellcheck disable=SC2086  # WB_WRAP is a command line of its own
     run_limited $WB_WRAP "$path" "$@"
 }
@@ -96,16 +110,8 @@ run_impl() {
     case $impl in
         c) run_c "$@" ;;
         py) run_py "$@" ;;
-        *) flunk "run_impl: c or py, not '$impl'" ;;
+        *) fail_run "run_impl: c or py, not '$impl'" ;;
     esac
-}
-
-assert_success() {
-    [ "$status" -eq 0 ] || flunk "expected exit status 0"
-}
-
-assert_status() {
-    [ "$status" -eq "$1" ] || flunk "expected exit status $1"
 }
 
 # The line helpers below hand the lines to one grep each and never loop over
@@ -133,33 +139,25 @@ count_lines() {
     print_lines | grep -acE -- "$1" || true
 }
 
-assert_line_re() {
-    [ "$(count_lines "$1")" -ge 1 ] || flunk "no line matches /$1/"
-}
-
-refute_line_re() {
-    [ "$(count_lines "$1")" -eq 0 ] || flunk "a line matches /$1/ and none should"
-}
-
 assert_count() {
     local n
     n=$(count_lines "$2")
-    [ "$n" -eq "$1" ] || flunk "expected $1 lines matching /$2/, found $n"
+    [ "$n" -eq "$1" ] || fail_run "expected $1 lines matching /$2/, found $n"
 }
 
 assert_before() {
     local last_a first_b
     last_a=$(line_numbers "$1" | tail -n 1)
     first_b=$(line_numbers "$2" | head -n 1)
-    [ -n "$last_a" ] || flunk "no line matches /$1/"
-    [ -n "$first_b" ] || flunk "no line matches /$2/"
-    [ "$last_a" -lt "$first_b" ] || flunk "/$1/ (line $last_a) should come before /$2/ (line $first_b)"
+    [ -n "$last_a" ] || fail_run "no line matches /$1/"
+    [ -n "$first_b" ] || fail_run "no line matches /$2/"
+    [ "$last_a" -lt "$first_b" ] || fail_run "/$1/ (line $last_a) should come before /$2/ (line $first_b)"
 }
 
 assert_lines_any_order() {
     local want
     for want in "$@"; do
-        print_lines | grep -aqxF -- "$want" || flunk "missing line: $want"
+        print_lines | grep -aqxF -- "$want" || fail_run "missing line: $want"
     done
 }
 
@@ -183,7 +181,7 @@ max_overlap() {
 assert_max_overlap() {
     local most
     most=$(max_overlap "$2" "$3")
-    [ "$most" -ge 1 ] && [ "$most" -le "$1" ] || flunk "at most $1 open at once expected between /$2/ and /$3/, found $most"
+    [ "$most" -ge 1 ] && [ "$most" -le "$1" ] || fail_run "at most $1 open at once expected between /$2/ and /$3/, found $most"
 }
 
 # capture RE: the first line matching RE, its first group printed.
@@ -194,7 +192,7 @@ capture() {
         echo "${BASH_REMATCH[1]}"
         return 0
     fi
-    flunk "no line matches /$1/"
+    fail_run "no line matches /$1/"
 }
 
 # assert_usage_error: exit status 2, nothing on stdout, and for C programs
@@ -202,11 +200,11 @@ capture() {
 # argparse prints two lines, its usage and the error, also with status 2.)
 assert_usage_error() {
     local impl=${1:-c}
-    [ "$status" -eq 2 ] || flunk "expected exit status 2 for bad usage"
-    [ -z "$output" ] || flunk "expected nothing on stdout for bad usage"
-    [[ ${stderr-} == *usage:* ]] || flunk "expected the usage on stderr"
+    [ "$status" -eq 2 ] || fail_run "expected exit status 2 for bad usage"
+    [ -z "$output" ] || fail_run "expected nothing on stdout for bad usage"
+    [[ ${stderr-} == *usage:* ]] || fail_run "expected the usage on stderr"
     if [ "$impl" = c ]; then
-        [ "${#stderr_lines[@]}" -eq 1 ] || flunk "expected exactly one line on stderr"
+        [ "${#stderr_lines[@]}" -eq 1 ] || fail_run "expected exactly one line on stderr"
     fi
 }
 
@@ -227,5 +225,5 @@ assert_common_bad_usage() {
     WORKBOOK_PACE= bad_usage "$impl" "$chapter" "$program"
     run_impl "$impl" "$chapter" "$program" -h
     assert_success
-    [[ $output == *usage:* ]] || flunk "-h should print the usage on stdout"
+    [[ $output == *usage:* ]] || fail_run "-h should print the usage on stdout"
 }

@@ -180,3 +180,26 @@ refuses() {
     given 'b c' 'a.c'
     refuses assert_lines_any_order 'b'         # the whole line
 }
+
+# The twins refuse values out of range through workbook.py's int_in and
+# float_in (each chapter's usage table checks the rest of their refusals,
+# and make check the C programs' ranges): checked here once, in one start.
+@test "workbook.py: int_in and float_in refuse what arg_long and arg_double refuse" {
+    run "$WB_PYTHON" -S -c '
+import argparse, sys
+sys.path.insert(0, sys.argv[1])
+import workbook
+whole, number = workbook.int_in(1, 16), workbook.float_in(0.0, 60.0)
+for kind, bad in ((whole, ["0", "17", "-1", "many", "1.5", ""]),
+                  (number, ["-0.1", "60.5", "nan", "inf", "soon", ""])):
+    for text in bad:
+        try:
+            kind(text)
+            print("accepted", repr(text))
+        except argparse.ArgumentTypeError:
+            pass
+print(whole("1"), whole("16"), number("0"), number("60"), number("2.5"))
+' "$WB_ROOT/common"
+    assert_success
+    assert_output "1 16 0.0 60.0 2.5"
+}

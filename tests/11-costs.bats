@@ -151,7 +151,7 @@ cost_manager_checks() {
 @test "cost_manager.py: the row, positive figures, also on one CPU" { cost_manager_checks py; }
 
 # ---- interrupted: nothing left behind ---------------------------------------
-# SIGTERM a second into a long measurement (timeout sends it): the program
+# SIGTERM half a second into a long measurement (timeout sends it): the program
 # kills and reaps its children before it dies, so when it is gone none of
 # them is left. Its children are forked, not executed, so they carry its
 # command line: a scale made of this shell's pid makes that line unique to
@@ -172,11 +172,11 @@ interrupted_checks() {
     if [ "$impl" = py ]; then
         need_python
         path=$WB_ROOT/chapters/11-costs/$prog.py
-        run timeout -k 10 -s TERM 1 "$WB_PYTHON" "$path" -r "$row" -s "$scale"
+        run timeout -k 10 -s TERM 0.5 "$WB_PYTHON" "$path" -r "$row" -s "$scale"
     else
         path=$WB_BIN_ROOT/chapters/11-costs/$prog
         # shellcheck disable=SC2086  # WB_WRAP is a command line of its own
-        run timeout -k 10 -s TERM 1 $WB_WRAP "$path" -r "$row" -s "$scale"
+        run timeout -k 10 -s TERM 0.5 $WB_WRAP "$path" -r "$row" -s "$scale"
     fi
     [ "$status" -eq 124 ] || fail_run "expected to be stopped by timeout's SIGTERM, status $status"
     assert_no_process_left "$prog(.py)? -r $row -s $scale"
@@ -196,30 +196,12 @@ interrupted_checks() {
     assert_no_process_left "cost_sync -r event_rt -s $scale"
 }
 
-# ---- the options every cost_* program shares --------------------------------
-cost_bad_usage() {
-    local impl=$1 prog
-    for prog in cost_spawn cost_ipc cost_queue cost_pool cost_sync cost_manager; do
-        assert_common_bad_usage "$impl" 11-costs "$prog"
-        bad_usage "$impl" 11-costs "$prog" -r
-        bad_usage "$impl" 11-costs "$prog" -r no_such_row
-        bad_usage "$impl" 11-costs "$prog" -s
-        bad_usage "$impl" 11-costs "$prog" -s abc
-        bad_usage "$impl" 11-costs "$prog" -s 0
-        bad_usage "$impl" 11-costs "$prog" -s -1
-        bad_usage "$impl" 11-costs "$prog" -s 1e999
-        bad_usage "$impl" 11-costs "$prog" -s 101
-        bad_usage "$impl" 11-costs "$prog" -p -a
-    done
-    [ "$impl" = py ] && return
-    for prog in cost_queue_fast cost_pool_fast; do
-        assert_common_bad_usage c 11-costs "$prog"
-        bad_usage c 11-costs "$prog" -r no_such_row
-    done
+# ---- usage -------------------------------------------------------------------
+# The options every cost_* program shares (bench.c, bench.py): -p and -a
+# exclude each other; -r names one of the program's own rows.
+@test "11-costs: every program and twin answers -h and refuses bad usage" {
+    usage_table 11-costs 'cost_ipc -p -a' 'cost_ipc -r no_such_row' 'cost_queue_fast -r apply_rt'
 }
-
-@test "cost_*: bad usage gets one line and status 2" { cost_bad_usage c; }
-@test "cost_*.py: bad usage gets status 2" { cost_bad_usage py; }
 
 # ---- tools/costs.py: the table ----------------------------------------------
 # Every row the table promises, by its label.
@@ -250,12 +232,6 @@ need_python_tool() {
 run_costs() {
     run_limited "$WB_PYTHON" "$WB_ROOT/tools/costs.py" -b "$WB_BIN_ROOT/chapters/11-costs" "$@"
 }
-# With Python unless the twins are skipped (make check).
-costs_python_flag() {
-    if [ "${WB_TWINS:-}" = skip ] || ! command -v python3 >/dev/null 2>&1; then
-        echo -c
-    fi
-}
 # The promises docs/costs.md lists, one per table row under its heading.
 count_promises() {
     awk '/^## / { inside = ($0 == "## The promises") } inside && /^\| `[a-z0-9_]+` \|/ { n++ } END { print n + 0 }' \
@@ -264,7 +240,9 @@ count_promises() {
 
 @test "tools/costs.py: the whole table, every row with figures, every promise" {
     need_python_tool
-    WB_TIMEOUT=180 run_costs -n 2 -s $TINY $(costs_python_flag)
+    # Every row, C only: the twins' figures are each twin's own tests, and
+    # the Python column's test is the next one.
+    WB_TIMEOUT=120 run_costs -n 2 -s $TINY -c
     assert_success
     [ -z "$stderr" ] || fail_run "stderr: $stderr"
     assert_line --regexp '^costs: each figure is the median of 2 runs'
@@ -299,13 +277,21 @@ count_promises() {
     [ "$(count_promises)" -ge 10 ] || fail_run "docs/costs.md lists only $(count_promises) promises"
     assert_line --regexp '^promise: fast Queue 1 -> 1: at least 10x .+(met|MISSED|not measured)'
     assert_line --regexp '^promise: Lock acquire \+ release: within 1\.5x .+ (met|MISSED) \(C/floor [0-9.]+\)$'
-    [ -z "$(costs_python_flag)" ] || assert_line --regexp '^python: +not asked for'
-    [ -n "$(costs_python_flag)" ] || assert_line --regexp '^python: +3\.'
+    assert_line --regexp '^python: +not asked for'
 }
 
-@test "tools/costs.py --tsv: a header and one line of 17 fields per row" {
+@test "tools/costs.py: with Python, the Python column and both ratios" {
+    need_python
+    WB_TIMEOUT=60 run_costs -n 1 -s $TINY -o queue
+    assert_success
+    assert_line --regexp '^python: +3\.'
+    assert_count 2 "^Queue, . producers? . consumers? +k/s( +$FIG){3} +[0-9.]+ ±[0-9]+% +[0-9]+\\.[0-9]{2} +[0-9]+\\.[0-9]{2}$"
+    assert_count 3 '^promise: (fast|simple) Queue .+ (met|MISSED) \(Py/(C|fast) [0-9.]+\)$'
+}
+
+@test "tools/costs.py --tsv: a header and one line of 14 fields per row, C only" {
     need_python_tool
-    WB_TIMEOUT=180 run_costs -n 1 -s $TINY --tsv $(costs_python_flag)
+    WB_TIMEOUT=120 run_costs -n 1 -s $TINY --tsv -c
     assert_success
     [ "${lines[0]}" = "$(printf 'row\toperation\tunit\tfloor\tfloor_spread_pct\tc\tc_spread_pct\tfast\tfast_spread_pct\tpython\tpython_spread_pct\tc_over_floor\tpython_over_c\tpython_over_fast')" ] \
         || fail_run "the TSV header"
@@ -316,6 +302,7 @@ count_promises() {
         { for (i = 4; i <= 14; i++) if ($i != "NA" && !($i ~ /^[0-9]+(\.[0-9]+)?(e[-+][0-9]+)?$/)) { print "cell " i ": " $0; bad = 1 } }
         ($1 == "pipe_rt_2cpu" && !apart) { if ($3 != "-" || $4 $6 $8 $10 != "NANANANA") { print "2cpu: " $0; bad = 1 }; next }
         ($4 == "NA" && $6 == "NA") { print "no C: " $0; bad = 1 }
+        ($10 != "NA") { print "Python with -c: " $0; bad = 1 }
         (($1 ~ /^(queue|apply|map)/) != ($8 != "NA")) { print "fast: " $0; bad = 1 }
         END { exit bad }' || fail_run "bad TSV lines"
     local row
@@ -370,7 +357,7 @@ print(subprocess.run(sys.argv[1:], stdout=w).returncode)' \
 @test "tools/costs.py: bad usage gets one line and status 2" {
     need_python_tool
     local args
-    for args in "-Z" "extra" "-n" "-n 0" "-n 52" "-n abc" "-s 0" "-s 1e999" "-s abc" "-o no_such_row" "-P ''"; do
+    for args in "-Z" "extra" "-n 52" "-s 1e999" "-o no_such_row" "-P ''"; do
         eval "run_costs $args"
         assert_usage_error c
     done

@@ -93,10 +93,13 @@ static char **list_dir(const char *dir, size_t *count)
                 break;
             names = more;
         }
-        names[n++] = strdup(e->d_name);
+        if ((names[n] = strdup(e->d_name)) == NULL)
+            break;              /* out of memory: what is listed so far */
+        n++;
     }
     closedir(d);
-    qsort(names, n, sizeof *names, by_name);
+    if (n > 0)                  /* qsort of a null array is undefined, even of 0 items */
+        qsort(names, n, sizeof *names, by_name);
     *count = n;
     return names;
 }

@@ -186,7 +186,7 @@ refuses() {
 # The twins refuse values out of range through workbook.py's int_in and
 # float_in (each chapter's usage table checks the rest of their refusals,
 # and make check the C programs' ranges): checked here once, in one start.
-@test "workbook.py: int_in and float_in refuse what arg_long and arg_double refuse" {
+@test "workbook.py: int_in, float_in and pace_factor refuse what the C helpers refuse" {
     run "$WB_PYTHON" -S -c '
 import argparse, sys
 sys.path.insert(0, sys.argv[1])
@@ -201,7 +201,18 @@ for kind, bad in ((whole, ["0", "17", "-1", "many", "1.5", ""]),
         except argparse.ArgumentTypeError:
             pass
 print(whole("1"), whole("16"), number("0"), number("60"), number("2.5"))
+import os
+for pace in ["-1", "", "101", "nan", "inf", "1e0", " 1", "1x"]:
+    os.environ["WORKBOOK_PACE"] = pace
+    try:
+        workbook.pace_factor()
+        print("pace accepted", repr(pace))
+    except ValueError:
+        pass
+os.environ["WORKBOOK_PACE"] = "0.5"
+print(workbook.pace_factor())
 ' "$WB_ROOT/common"
     assert_success
-    assert_output "1 16 0.0 60.0 2.5"
+    assert_output "1 16 0.0 60.0 2.5
+0.5"
 }

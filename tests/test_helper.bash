@@ -16,7 +16,7 @@
 #            assert_count N RE           exactly N lines match RE
 #            max_overlap START END       largest number of intervals open at
 #                                        once, counting START lines up, END down
-# Usage:     assert_usage_error, bad_usage, usage_table: refused arguments
+# Usage:     assert_usage_error, usage_table: refused arguments
 # Patterns are extended regular expressions (bash =~), matched against a
 # whole line unless they say otherwise: anchor with ^ and $ as needed.
 
@@ -208,45 +208,27 @@ assert_usage_error() {
     fi
 }
 
-# bad_usage IMPL CHAPTER PROGRAM ARGS...: one bad call, checked.
-bad_usage() {
-    local impl=$1
-    run_impl "$@"
-    assert_usage_error "$impl"
-}
-
 # ---- usage: one table per chapter ---------------------------------------
 # usage_table CHAPTER ['PROGRAM ARGS...'...]: every program of the chapter
-# (each *.c with a main, each name of its Makefile's EXTRA_PROGRAMS) and
-# each Python twin beside it answers -h with its usage on stdout, status
-# 0, and refuses an unknown option and a bad WORKBOOK_PACE; the C program
-# also an operand and, for each option its -h line shows with a value,
-# that option with no value. Each further
+# (each *.c with a main, each name of its Makefile's EXTRA_PROGRAMS, or the
+# names in USAGE_PROGRAMS) and each Python twin beside it answers -h with
+# its usage on stdout, status 0, and refuses an unknown option and a bad
+# WORKBOOK_PACE; the C program also an operand and, for each option its -h
+# line shows with a value, that option with no value. Each further
 # argument is one more bad call, for the C program and its twin (what -h
 # cannot tell: an option that excludes another, a folder that is a file).
 # A value outside an option's range, and the other cases that depend on
 # the option (make check's bad-input part reads ranges and choices from the
 # programs' own messages), are make check's, for the C programs; the twins
 # share workbook.py's range checks, which 00-workbook.bats tests once.
+# The calls are made by tests/usage-table, outside bats (see there why).
 usage_table() {
-    local chapter=$1 dir=$WB_ROOT/chapters/$1 src prog impl extra
-    local -a progs=()
-    shift
-    for src in "$dir"/*.c; do
-        grep -q '^int main(' "$src" && progs+=("$(basename "$src" .c)")
-    done
-    # shellcheck disable=SC2207  # names, no spaces
-    progs+=($(sed -n 's/^EXTRA_PROGRAMS[[:space:]]*:*=//p' "$dir/Makefile"))
-    for prog in "${progs[@]}"; do
-        for impl in c py; do
-            [ "$impl" = c ] || { [ -f "$dir/$prog.py" ] && usage_python; } || continue
-            usage_cases "$impl" "$chapter" "$prog"
-            for extra in "$@"; do
-                # shellcheck disable=SC2086  # 'PROGRAM ARGS...', split on purpose
-                [ "${extra%% *}" != "$prog" ] || usage_refused "$impl" "$chapter" $extra
-            done
-        done
-    done
+    local limit
+    limit=$(awk -v t="$WB_TIMEOUT" -v s="$WB_TIMEOUT_SCALE" 'BEGIN { printf "%d", 10 * t * s }')
+    run timeout -k 5 "$limit" env WB_ROOT="$WB_ROOT" WB_BIN_ROOT="$WB_BIN_ROOT" WB_WRAP="$WB_WRAP" \
+        WB_PYTHON="$WB_PYTHON" WB_TWINS="${WB_TWINS:-}" WB_TIMEOUT="$WB_TIMEOUT" \
+        "$WB_ROOT/tests/usage-table" "$@"
+    [ "$status" -eq 0 ] || fail "bad usage not refused as it should be (status $status):"$'\n'"$output"
 }
 
 # usage_python: the twins are checked (python3 is there, make test runs them).
@@ -254,69 +236,3 @@ usage_python() {
     [ "${WB_TWINS:-}" != skip ] && command -v "$WB_PYTHON" >/dev/null 2>&1
 }
 
-# usage_run IMPL CHAPTER PROGRAM ARGS...: sets status, output and stderr as
-# run_impl does, but cheaply: a usage table makes hundreds of calls, and
-# bats' run costs more than a C program's refusal. A twin runs with -S:
-# refusing an argument needs no site packages, and a start costs a third.
-usage_run() {
-    local impl=$1 chapter=$2 program=$3 errors=$BATS_TEST_TMPDIR/usage-stderr
-    shift 3
-    if [ "$impl" = py ]; then
-        set -- "$WB_PYTHON" -S "$WB_ROOT/chapters/$chapter/$program.py" "$@"
-    else
-        # shellcheck disable=SC2086  # WB_WRAP is a command line of its own
-        set -- $WB_WRAP "$WB_BIN_ROOT/chapters/$chapter/$program" "$@"
-    fi
-    status=0
-    output=$(timeout -k 5 "$WB_TIMEOUT" "$@" 2>"$errors") || status=$?
-    stderr=$(<"$errors")
-    [[ ! $stderr =~ (ERROR:\ AddressSanitizer|ERROR:\ LeakSanitizer|runtime\ error:|==[0-9]+==\ ) ]] ||
-        fail_run "sanitizer or valgrind report from: $*"
-}
-
-# usage_refused IMPL CHAPTER PROGRAM ARGS...: that call is refused as a
-# usage error (as assert_usage_error checks), and a failure names the call.
-usage_refused() {
-    local impl=$1 name=$3
-    usage_run "$@"
-    [ "$impl" = py ] && name+=.py
-    [ "$status" -eq 2 ] && [ -z "$output" ] && [[ $stderr == *usage:* ]] &&
-        { [ "$impl" = py ] || [[ $stderr != *$'\n'* ]]; } ||
-        fail_run "$name ${*:4} (WORKBOOK_PACE=${WORKBOOK_PACE-}): expected a usage error:" \
-                 "status 2, nothing on stdout, the usage on stderr$([ "$impl" = py ] || echo ', in one line')"
-}
-
-# usage_cases IMPL CHAPTER PROGRAM: -h, then the calls read from it.
-usage_cases() {
-    local impl=$1 chapter=$2 prog=$3 usage letter unused
-    usage_run "$impl" "$chapter" "$prog" -h
-    [ "$status" -eq 0 ] && [[ $output == *usage:* ]] || fail_run "$prog -h: expected the usage on stdout, status 0"
-    # The usage: C prints one line, argparse a paragraph (up to a blank line).
-    usage=$(printf '%s\n' "$output" | sed -n '/usage:/,/^$/p' | tr '\n' ' ')
-    for unused in Z Q Y X W V U; do
-        [[ $usage == *"-$unused"* ]] || break
-    done
-    usage_refused "$impl" "$chapter" "$prog" "-$unused"
-    WORKBOOK_PACE=abc usage_refused "$impl" "$chapter" "$prog"
-    # A twin's other refusals are argparse's, the same for every twin: a
-    # Python start each (80 ms) would test argparse, not the twin.
-    [ "$impl" = c ] || return 0
-    usage_refused "$impl" "$chapter" "$prog" extra-operand
-    # "-n WORKERS": a letter, a space, a placeholder (not "-- COMMAND").
-    for letter in $(grep -oE '\[-[A-Za-z] [^]| ]+' <<<"$usage" | cut -c3); do
-        usage_refused "$impl" "$chapter" "$prog" "-$letter"
-    done
-}
-
-# The cases every program must refuse, whatever its options.
-assert_common_bad_usage() {
-    local impl=$1 chapter=$2 program=$3
-    bad_usage "$impl" "$chapter" "$program" -Z
-    bad_usage "$impl" "$chapter" "$program" extra-operand
-    WORKBOOK_PACE=abc bad_usage "$impl" "$chapter" "$program"
-    WORKBOOK_PACE=-1 bad_usage "$impl" "$chapter" "$program"
-    WORKBOOK_PACE= bad_usage "$impl" "$chapter" "$program"
-    run_impl "$impl" "$chapter" "$program" -h
-    assert_success
-    [[ $output == *usage:* ]] || fail_run "-h should print the usage on stdout"
-}

@@ -71,8 +71,9 @@ fail_run() {
 # expects of the status. (timeout's own status 137 is also what a program
 # killed by SIGKILL returns: the clock tells the two apart.)
 run_limited() {
-    local limit started
-    limit=$(awk -v t="$WB_TIMEOUT" -v s="$WB_TIMEOUT_SCALE" 'BEGIN { printf "%d", t * s }')
+    local limit=$WB_TIMEOUT started
+    [ "$WB_TIMEOUT_SCALE" = 1 ] ||
+        limit=$(awk -v t="$WB_TIMEOUT" -v s="$WB_TIMEOUT_SCALE" 'BEGIN { printf "%d", t * s }')
     started=$SECONDS
     run --separate-stderr timeout -k 5 "$limit" "$@"
     if [ "$status" -eq 124 ] || { [ "$status" -eq 137 ] && [ $((SECONDS - started)) -ge "$limit" ]; }; then
@@ -118,9 +119,11 @@ run_impl() {
 # them in bash: bats runs its DEBUG trap before every command of a test, so a
 # bash loop costs about half a millisecond a line. (pool_demo's 40-task test
 # counts 127 lines 120 times: 16 s as a loop, 2 s with grep; and make stress
-# runs the suite on one busy CPU.) grep -E and bash's =~ both take a POSIX
-# extended regular expression, here in the C locale; a bad one is an error
-# (grep's status 2), which fails the check that uses it.
+# runs the suite on one busy CPU.) The grep reads the lines from a file
+# (lines_file), not from a pipe: a pipe from printf is one more fork, and a
+# fork costs milliseconds on a small machine. grep -E and bash's =~ both
+# take a POSIX extended regular expression, here in the C locale; a bad one
+# is an error (grep's status 2), which fails the check that uses it.
 
 # print_lines: ${lines[@]}, one per line (bats leaves out empty lines), or
 # nothing at all when there is none (printf alone would print an empty one).
@@ -128,36 +131,47 @@ print_lines() {
     [ "${#lines[@]}" -eq 0 ] || printf '%s\n' "${lines[@]}"
 }
 
+# lines_file: print_lines into the file $WB_LINES, for grep to read.
+lines_file() {
+    WB_LINES=$BATS_TEST_TMPDIR/lines
+    print_lines >"$WB_LINES"
+}
+
 # line_numbers RE: the indexes into ${lines[@]} of the lines that match RE.
 line_numbers() {
-    print_lines | grep -anE -- "$1" | awk -F: '{ print $1 - 1 }'
+    lines_file
+    grep -anE -- "$1" "$WB_LINES" | awk -F: '{ print $1 - 1 }'
     return 0
 }
 
 # count_lines RE: how many lines match RE (nothing printed for a bad RE).
 count_lines() {
-    print_lines | grep -acE -- "$1" || true
+    lines_file
+    grep -acE -- "$1" "$WB_LINES" || true
 }
 
 assert_count() {
     local n
-    n=$(count_lines "$2")
+    lines_file
+    n=$(grep -acE -- "$2" "$WB_LINES") || true
     [ "$n" -eq "$1" ] || fail_run "expected $1 lines matching /$2/, found $n"
 }
 
 assert_before() {
     local last_a first_b
-    last_a=$(line_numbers "$1" | tail -n 1)
-    first_b=$(line_numbers "$2" | head -n 1)
-    [ -n "$last_a" ] || fail_run "no line matches /$1/"
-    [ -n "$first_b" ] || fail_run "no line matches /$2/"
+    lines_file
+    last_a=$(grep -anE -- "$1" "$WB_LINES") || { fail_run "no line matches /$1/"; return; }
+    first_b=$(grep -anE -m 1 -- "$2" "$WB_LINES") || { fail_run "no line matches /$2/"; return; }
+    last_a=${last_a##*$'\n'} first_b=${first_b%%:*}
+    last_a=$((${last_a%%:*} - 1)) first_b=$((first_b - 1))
     [ "$last_a" -lt "$first_b" ] || fail_run "/$1/ (line $last_a) should come before /$2/ (line $first_b)"
 }
 
 assert_lines_any_order() {
     local want
+    lines_file
     for want in "$@"; do
-        print_lines | grep -aqxF -- "$want" || fail_run "missing line: $want"
+        grep -aqxF -- "$want" "$WB_LINES" || fail_run "missing line: $want"
     done
 }
 
@@ -167,9 +181,10 @@ assert_lines_any_order() {
 # -1, which no bound accepts. grep finds the two kinds of line, sort puts
 # them back in output order, and awk keeps the count.
 max_overlap() {
+    lines_file
     {
-        print_lines | grep -anE -- "$1" | sed 's/:.*/ +/'
-        print_lines | grep -anE -- "$2" | sed 's/:.*/ -/'
+        grep -anE -- "$1" "$WB_LINES" | sed 's/:.*/ +/'
+        grep -anE -- "$2" "$WB_LINES" | sed 's/:.*/ -/'
     } | sort -s -n -k1,1 | awk '
         $1 == last { next }
         { last = $1; open += ($2 == "+") ? 1 : -1 }
@@ -187,7 +202,8 @@ assert_max_overlap() {
 # capture RE: the first line matching RE, its first group printed.
 capture() {
     local line
-    line=$(print_lines | grep -aE -m 1 -- "$1") || true
+    lines_file
+    line=$(grep -aE -m 1 -- "$1" "$WB_LINES") || true
     if [ -n "$line" ] && [[ $line =~ $1 ]]; then
         echo "${BASH_REMATCH[1]}"
         return 0
@@ -221,7 +237,8 @@ assert_usage_error() {
 # the option (make check's bad-input part reads ranges and choices from the
 # programs' own messages), are make check's, for the C programs; the twins
 # share workbook.py's range checks, which 00-workbook.bats tests once.
-# The calls are made by tests/usage-table, outside bats (see there why).
+# The calls are made outside bats, by tests/usage-table and, for the twins,
+# tests/usage-twins.py (see there why).
 usage_table() {
     local limit
     limit=$(awk -v t="$WB_TIMEOUT" -v s="$WB_TIMEOUT_SCALE" 'BEGIN { printf "%d", 10 * t * s }')

@@ -1,0 +1,115 @@
+"""usage-twins.py - the Python twins' part of tests/usage-table.
+
+    python3 -S usage-twins.py SECONDS < CASES
+
+CASES: for each twin a line "twin PATH", then a line "bad ARGS..." for each
+further call it must refuse (the words split on spaces). Each twin must
+answer -h with its usage on stdout and status 0, and refuse, with status 2,
+nothing on stdout and the usage on stderr: an option its usage does not
+name, a bad WORKBOOK_PACE, and each "bad" call. One line is printed for
+each call that does not behave so; the status is 1 if there was one.
+
+A Python start costs about 0.1 s here, mostly importing argparse and
+multiprocessing, and a usage table makes dozens of twin calls. So each call
+is made as Python's forkserver makes a child: this interpreter has imported
+those modules once, and forks a copy that runs the twin as __main__ (runpy),
+with its own argv, environment and stdout and stderr in files; a call that
+does not end within SECONDS dies of SIGALRM.
+
+SPDX-License-Identifier: MIT
+"""
+
+import argparse  # noqa: F401  imported once, for every fork
+import multiprocessing  # noqa: F401
+import multiprocessing.managers  # noqa: F401
+import multiprocessing.pool  # noqa: F401
+import os
+import runpy
+import signal
+import subprocess  # noqa: F401
+import sys
+import tempfile
+import traceback
+
+
+def call(path, args, pace, seconds, out, err):
+    """Run the twin at path with args; return (status, stdout, stderr)."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            for fd, name, flags in ((0, os.devnull, os.O_RDONLY),
+                                    (1, out, os.O_WRONLY | os.O_TRUNC),
+                                    (2, err, os.O_WRONLY | os.O_TRUNC)):
+                os.dup2(os.open(name, flags), fd)
+            signal.alarm(seconds)
+            os.environ["WORKBOOK_PACE"] = pace
+            sys.argv = [path] + args
+            sys.path[0] = os.path.dirname(path)
+            try:
+                runpy.run_path(path, run_name="__main__")
+                code = 0
+            except SystemExit as e:
+                if e.code is None or isinstance(e.code, int):
+                    code = e.code or 0
+                else:
+                    print(e.code, file=sys.stderr)
+            except BaseException:   # noqa: B036  reported, whatever it is
+                traceback.print_exc()
+            sys.stdout.flush()
+            sys.stderr.flush()
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    with open(out) as o, open(err) as e:
+        return os.waitstatus_to_exitcode(status), o.read(), e.read()
+
+
+def main():
+    seconds = int(float(sys.argv[1]))
+    pace = os.environ.get("WORKBOOK_PACE", "0")
+    twins = []
+    for line in sys.stdin:
+        word, _, rest = line.rstrip("\n").partition(" ")
+        if word == "twin":
+            twins.append((rest, []))
+        elif word == "bad" and twins:
+            twins[-1][1].append(rest.split())
+    failures = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        out, err = os.path.join(tmp, "out"), os.path.join(tmp, "err")
+        for path in (out, err):
+            open(path, "w").close()
+
+        def report(path, args, pace_used, what, result):
+            nonlocal failures
+            status, stdout, stderr = result
+            print(f"{os.path.basename(path)} {' '.join(args)} (WORKBOOK_PACE={pace_used}): "
+                  f"{what}; status {status}, stdout: {stdout[:300]}, stderr: {stderr[:300]}")
+            failures += 1
+
+        def refused(path, args, pace_used=pace):
+            result = call(path, args, pace_used, seconds, out, err)
+            status, stdout, stderr = result
+            if status != 2 or stdout or "usage:" not in stderr:
+                report(path, args, pace_used,
+                       "expected status 2, nothing on stdout, the usage on stderr", result)
+
+        for path, bad in twins:
+            result = call(path, ["-h"], pace, seconds, out, err)
+            if result[0] != 0 or "usage:" not in result[1]:
+                report(path, ["-h"], pace, "expected the usage on stdout, status 0", result)
+                continue
+            usage = result[1][result[1].index("usage:"):].split("\n\n")[0]
+            unused = next(c for c in "ZQYXWVU" if "-" + c not in usage)
+            refused(path, ["-" + unused])
+            refused(path, [], "abc")
+            for args in bad:
+                refused(path, args)
+    sys.exit(1 if failures else 0)
+
+
+if __name__ == "__main__":
+    main()

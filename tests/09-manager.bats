@@ -4,10 +4,12 @@
 load test_helper
 
 # manager_probe is a test of the wire protocol, not a lesson: its source is
-# tests/probe/manager_probe.c. Built here, once for this file, with the
-# manager's sources by the chapters' own rules (tests/probe/Makefile), into
-# this file's temporary folder; with the sanitizers when the suite runs
-# against the sanitizer build (make check), and for valgrind against that.
+# tests/probe/manager_probe.c. Built here, with the manager's sources by the
+# chapters' own rules (tests/probe/Makefile), beside the build the suite
+# runs against (build/probe for the programs beside their sources): make
+# builds it once and finds it up to date on the next runs. With the
+# sanitizers when the suite runs against the sanitizer build (make check),
+# and for valgrind against that.
 setup_file() {
     local flags=(CFLAGS='-O2 -g')
     case $WB_BIN_ROOT in
@@ -15,7 +17,8 @@ setup_file() {
                        LDFLAGS='-fsanitize=address,undefined') ;;
         */valgrind) flags=(CFLAGS='-O2 -gdwarf-4') ;;
     esac
-    PROBE_ROOT=$BATS_FILE_TMPDIR/probe
+    PROBE_ROOT=$WB_BIN_ROOT/probe
+    [ "$WB_BIN_ROOT" != "$WB_ROOT" ] || PROBE_ROOT=$WB_ROOT/build/probe
     export PROBE_ROOT
     make -s -j4 -C "$WB_ROOT/tests/probe" BUILD_ROOT="$PROBE_ROOT" "${flags[@]}" >&2
 }

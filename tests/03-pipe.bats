@@ -23,7 +23,7 @@ setup_file() {
     FORGET_SECONDS=$(awk -v s="$WB_TIMEOUT_SCALE" 'BEGIN { print 2 * s }')
     export FORGET_SECONDS
     for impl in c py; do
-        [ "$impl" = c ] || usage_python || continue
+        [ "$impl" = c ] || twins_checked || continue
         for who in parent child; do
             start_run "oneway-$impl-$who" "$impl" pipe_oneway -f "$who" -t "$FORGET_SECONDS"
         done
@@ -33,11 +33,6 @@ setup_file() {
 # Nothing is left running when the file ends, whichever tests ran.
 teardown_file() {
     [ "${#BACKGROUND_RUNS[@]}" -eq 0 ] || wait "${BACKGROUND_RUNS[@]}" || true
-}
-
-# run_limit: run_limited's time limit, in whole seconds.
-run_limit() {
-    awk -v t="$WB_TIMEOUT" -v s="$WB_TIMEOUT_SCALE" 'BEGIN { printf "%d", t * s }'
 }
 
 # start_run NAME IMPL PROGRAM ARGS...: in setup_file, start this chapter's
@@ -55,7 +50,7 @@ start_run() {
         # shellcheck disable=SC2086  # WB_WRAP is a command line of its own
         set -- $WB_WRAP "$WB_BIN_ROOT/chapters/03-pipe/$program" "$@"
     fi
-    limit=$(run_limit)
+    time_limit limit
     printf '%s\n' "$*" >"$file.cmd"
     {
         started=$SECONDS run_status=0
@@ -67,12 +62,11 @@ start_run() {
 }
 
 # wait_run NAME: wait until start_run's run NAME has ended, then set status,
-# output, lines, stderr and stderr_lines as run_c and run_py do, and refuse
-# what run_limited refuses: a run over its time limit, a sanitizer or
-# valgrind report.
+# output, lines, stderr and stderr_lines as run_c and run_py do, and
+# refuse_bad_end.
 wait_run() {
     local file=$BATS_FILE_TMPDIR/$1 limit deadline run_status elapsed
-    limit=$(run_limit)
+    time_limit limit
     deadline=$((SECONDS + limit + 10))
     until [ -e "$file.status" ]; do
         [ "$SECONDS" -lt "$deadline" ] || fail "never ended: $(cat "$file.cmd")"
@@ -80,12 +74,7 @@ wait_run() {
     done
     read -r run_status elapsed <"$file.status"
     run --separate-stderr sh -c 'cat "$1"; cat "$2" >&2; exit "$3"' sh "$file.out" "$file.err" "$run_status"
-    if [ "$status" -eq 124 ] || { [ "$status" -eq 137 ] && [ "$elapsed" -ge "$limit" ]; }; then
-        fail_run "timed out after ${limit}s: $(cat "$file.cmd")"
-    fi
-    if [[ "${stderr-}" =~ (ERROR:\ AddressSanitizer|ERROR:\ LeakSanitizer|runtime\ error:|==[0-9]+==\ ) ]]; then
-        fail_run "sanitizer or valgrind report from: $(cat "$file.cmd")"
-    fi
+    refuse_bad_end "$limit" "$elapsed" "$(cat "$file.cmd")"
 }
 
 # ---- usage -------------------------------------------------------------------

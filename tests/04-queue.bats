@@ -55,7 +55,7 @@ running() {
 @test "queue_demo: main killed by SIGKILL, no child is left running" {
     local out="$BATS_TEST_TMPDIR/out" bin="$WB_BIN_ROOT/chapters/04-queue/queue_demo"
     local tries reader writer main limit
-    limit=$(awk -v t="$WB_TIMEOUT" -v s="$WB_TIMEOUT_SCALE" 'BEGIN { printf "%d", t * s }')
+    time_limit limit
     # Two letters a second apart: the writer runs for 2 s, so main is still
     # waiting for it when it is killed (a margin of nearly 2 s).
     # shellcheck disable=SC2086  # WB_WRAP is a command line of its own

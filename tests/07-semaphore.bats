@@ -97,7 +97,7 @@ semaphore_demo_sizes_checks() {
 interrupted_checks() {
     local sig=$1 code=$2 out="$BATS_TEST_TMPDIR/out" err="$BATS_TEST_TMPDIR/err"
     local bin="$WB_BIN_ROOT/chapters/07-semaphore/semaphore_demo" limit tries pid job_status
-    limit=$(awk -v t="$WB_TIMEOUT" -v s="$WB_TIMEOUT_SCALE" 'BEGIN { printf "%d", t * s }')
+    time_limit limit
     # shellcheck disable=SC2086  # WB_WRAP is a command line of its own
     WORKBOOK_PACE=2 timeout -k 5 "$limit" $WB_WRAP "$bin" >"$out" 2>"$err" &
     local job=$!

@@ -27,7 +27,7 @@ not_executable() {
 # pass: these few lines do what it does, with `run !`. Check the exact
 # status afterwards.
 run_failing() {
-    local impl=$1 program=$2 limit
+    local impl=$1 program=$2 limit started
     shift 2
     local -a cmd
     if [ "$impl" = c ]; then
@@ -37,11 +37,10 @@ run_failing() {
         need_python
         cmd=("$WB_PYTHON" "$WB_ROOT/chapters/$CH/$program.py")
     fi
-    limit=$(awk -v t="$WB_TIMEOUT" -v s="$WB_TIMEOUT_SCALE" 'BEGIN { printf "%d", t * s }')
+    time_limit limit
+    started=$SECONDS
     run ! --separate-stderr timeout -k 5 "$limit" "${cmd[@]}" "$@"
-    if [[ "${stderr-}" =~ (ERROR:\ AddressSanitizer|ERROR:\ LeakSanitizer|runtime\ error:|==[0-9]+==\ ) ]]; then
-        fail_run "sanitizer or valgrind report from: ${cmd[*]} $*"
-    fi
+    refuse_bad_end "$limit" $((SECONDS - started)) "${cmd[@]}" "$@"
 }
 
 # The command saw descriptors 0, 1 and 2 only, no SIGPIPE ignored and no

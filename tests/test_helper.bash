@@ -66,22 +66,42 @@ fail_run() {
         "$*" "${status-}" "${output-}" "${stderr-}")"
 }
 
-# run_limited CMD...: run under `timeout`, stdout and stderr apart, then
-# refuse a hang, a sanitizer report or a valgrind error whatever the test
-# expects of the status. (timeout's own status 137 is also what a program
-# killed by SIGKILL returns: the clock tells the two apart.)
-run_limited() {
-    local limit=$WB_TIMEOUT started
-    [ "$WB_TIMEOUT_SCALE" = 1 ] ||
-        limit=$(awk -v t="$WB_TIMEOUT" -v s="$WB_TIMEOUT_SCALE" 'BEGIN { printf "%d", t * s }')
-    started=$SECONDS
-    run --separate-stderr timeout -k 5 "$limit" "$@"
-    if [ "$status" -eq 124 ] || { [ "$status" -eq 137 ] && [ $((SECONDS - started)) -ge "$limit" ]; }; then
+# time_limit NAME [FACTOR]: sets NAME to a run's time limit in whole
+# seconds: FACTOR (1 by default) x WB_TIMEOUT x WB_TIMEOUT_SCALE. No fork
+# when both factors are 1.
+time_limit() {
+    if [ "${2:-1}" = 1 ] && [ "$WB_TIMEOUT_SCALE" = 1 ]; then
+        printf -v "$1" '%s' "$WB_TIMEOUT"
+    else
+        printf -v "$1" '%s' "$(awk -v f="${2:-1}" -v t="$WB_TIMEOUT" -v s="$WB_TIMEOUT_SCALE" \
+            'BEGIN { printf "%d", f * t * s }')"
+    fi
+}
+
+# refuse_bad_end LIMIT ELAPSED CMD...: after a run of CMD under `timeout`
+# (status and stderr set), refuse a hang, a sanitizer report or a valgrind
+# error whatever the test expects of the status. (timeout's own status 137
+# is also what a program killed by SIGKILL returns: the clock tells the two
+# apart.)
+refuse_bad_end() {
+    local limit=$1 elapsed=$2
+    shift 2
+    if [ "$status" -eq 124 ] || { [ "$status" -eq 137 ] && [ "$elapsed" -ge "$limit" ]; }; then
         fail_run "timed out after ${limit}s: $*"
     fi
     if [[ "${stderr-}" =~ (ERROR:\ AddressSanitizer|ERROR:\ LeakSanitizer|runtime\ error:|==[0-9]+==\ ) ]]; then
         fail_run "sanitizer or valgrind report from: $*"
     fi
+}
+
+# run_limited CMD...: run under `timeout`, stdout and stderr apart, then
+# refuse_bad_end.
+run_limited() {
+    local limit started
+    time_limit limit
+    started=$SECONDS
+    run --separate-stderr timeout -k 5 "$limit" "$@"
+    refuse_bad_end "$limit" $((SECONDS - started)) "$@"
 }
 
 run_c() {
@@ -91,6 +111,12 @@ run_c() {
     [ -x "$path" ] || fail_run "not built: $path (run make first)"
     # shellcheck disable=SC2086  # WB_WRAP is a command line of its own
     run_limited $WB_WRAP "$path" "$@"
+}
+
+# twins_checked: the twins are checked (python3 is there, make test runs
+# them); need_python skips a test, saying which is not so.
+twins_checked() {
+    [ "${WB_TWINS:-}" != skip ] && command -v "$WB_PYTHON" >/dev/null 2>&1
 }
 
 need_python() {
@@ -241,15 +267,10 @@ assert_usage_error() {
 # tests/usage-twins.py (see there why).
 usage_table() {
     local limit
-    limit=$(awk -v t="$WB_TIMEOUT" -v s="$WB_TIMEOUT_SCALE" 'BEGIN { printf "%d", 10 * t * s }')
+    time_limit limit 10
     run timeout -k 5 "$limit" env WB_ROOT="$WB_ROOT" WB_BIN_ROOT="$WB_BIN_ROOT" WB_WRAP="$WB_WRAP" \
         WB_PYTHON="$WB_PYTHON" WB_TWINS="${WB_TWINS:-}" WB_TIMEOUT="$WB_TIMEOUT" \
         "$WB_ROOT/tests/usage-table" "$@"
     [ "$status" -eq 0 ] || fail "bad usage not refused as it should be (status $status):"$'\n'"$output"
-}
-
-# usage_python: the twins are checked (python3 is there, make test runs them).
-usage_python() {
-    [ "${WB_TWINS:-}" != skip ] && command -v "$WB_PYTHON" >/dev/null 2>&1
 }
 

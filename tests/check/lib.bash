@@ -7,16 +7,20 @@
 # Every chapters/*/NAME.c with a main() is a program; its binary is NAME in
 # the same folder (or under a BUILD_ROOT copy). So is every name in a
 # chapter Makefile's EXTRA_PROGRAMS line (a second build of one source with
-# other helpers: chapter 11's cost_queue_fast). Prints chapters/NN-x/NAME.
+# other helpers: chapter 11's cost_queue_fast). Prints chapters/NN-x/NAME,
+# for every chapter or for the one named (discover_programs 05-pool).
 discover_programs() {
-    local src mk name
-    for src in "$TOP"/chapters/*/*.c; do
+    local src mk name chapter=${1:-*}
+    # shellcheck disable=SC2086  # $chapter may be the pattern *
+    for src in "$TOP"/chapters/$chapter/*.c; do
         [ -f "$src" ] || continue
         grep -Eq '^[[:space:]]*int[[:space:]]+main[[:space:]]*\(' "$src" || continue
         src=${src%.c}
         echo "${src#"$TOP"/}"
     done
-    for mk in "$TOP"/chapters/*/Makefile; do
+    # shellcheck disable=SC2086
+    for mk in "$TOP"/chapters/$chapter/Makefile; do
+        [ -f "$mk" ] || continue
         for name in $(sed -n 's/^EXTRA_PROGRAMS[[:space:]]*:*=//p' "$mk"); do
             echo "chapters/$(basename "$(dirname "$mk")")/$name"
         done

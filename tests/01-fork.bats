@@ -79,7 +79,7 @@ fork_buffering_checks() {
     if [ "$impl" = c ]; then
         cmd="$WB_WRAP $WB_BIN_ROOT/chapters/01-fork/fork_buffering"
     else
-        cmd="$WB_PYTHON $WB_ROOT/chapters/01-fork/fork_buffering.py"
+        cmd="$WB_PYTHON -S $WB_ROOT/chapters/01-fork/fork_buffering.py"
     fi
     run_limited sh -c "$cmd -m broken > '$out'"
     assert_success

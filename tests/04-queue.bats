@@ -189,7 +189,7 @@ queue_workers_mixed() {
         cmd="$WB_WRAP $WB_BIN_ROOT/chapters/04-queue/queue_workers"
     else
         need_python
-        cmd="$WB_PYTHON $WB_ROOT/chapters/04-queue/queue_workers.py"
+        cmd="$WB_PYTHON -S $WB_ROOT/chapters/04-queue/queue_workers.py"
     fi
     run_limited sh -c "$cmd -p 4 -c 4 -n 1250 -b 1024 -S -d 0 > '$out'"
     assert_success

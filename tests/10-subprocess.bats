@@ -35,7 +35,7 @@ run_failing() {
         cmd=($WB_WRAP "$WB_BIN_ROOT/chapters/$CH/$program")
     else
         need_python
-        cmd=("$WB_PYTHON" "$WB_ROOT/chapters/$CH/$program.py")
+        cmd=("$WB_PYTHON" -S "$WB_ROOT/chapters/$CH/$program.py")
     fi
     time_limit limit
     started=$SECONDS
@@ -432,7 +432,7 @@ subprocess_timeout_forward() {
         cmd=($WB_WRAP "$WB_BIN_ROOT/chapters/$CH/subprocess_timeout")
     else
         need_python
-        cmd=("$WB_PYTHON" "$WB_ROOT/chapters/$CH/subprocess_timeout.py")
+        cmd=("$WB_PYTHON" -S "$WB_ROOT/chapters/$CH/subprocess_timeout.py")
     fi
     mkfifo "$fifo"
     "${cmd[@]}" -t 60 -- sh -c 'sleep 60; echo never' > "$fifo" 2>&1 &

@@ -193,7 +193,7 @@ interrupted_checks() {
     pattern="$prog(\.py)? -r $row -s $scale"
     if [ "$impl" = py ]; then
         need_python
-        term_while_measuring "$pattern" "$WB_PYTHON" "$WB_ROOT/chapters/11-costs/$prog.py" -r "$row" -s "$scale"
+        term_while_measuring "$pattern" "$WB_PYTHON" -S "$WB_ROOT/chapters/11-costs/$prog.py" -r "$row" -s "$scale"
     else
         # shellcheck disable=SC2086  # WB_WRAP is a command line of its own
         term_while_measuring "$pattern" $WB_WRAP "$WB_BIN_ROOT/chapters/11-costs/$prog" -r "$row" -s "$scale"
@@ -211,7 +211,7 @@ interrupted_checks() {
     local scale pattern
     scale=$(unique_scale)
     pattern="cost_sync -r event_rt -s $scale"
-    term_while_measuring "$pattern" "$WB_PYTHON" "$WB_ROOT/tools/costs.py" -b "$WB_BIN_ROOT/chapters/11-costs" \
+    term_while_measuring "$pattern" "$WB_PYTHON" -S "$WB_ROOT/tools/costs.py" -b "$WB_BIN_ROOT/chapters/11-costs" \
         -o event_rt -s "$scale" -c
     [ "$status" -eq 143 ] || fail_run "expected death by SIGTERM (143), status $status"
     assert_no_process_left "$pattern"
@@ -251,7 +251,7 @@ need_python_tool() {
 }
 # The tool, on this run's binaries (a sanitizer build under make check).
 run_costs() {
-    run_limited "$WB_PYTHON" "$WB_ROOT/tools/costs.py" -b "$WB_BIN_ROOT/chapters/11-costs" "$@"
+    run_limited "$WB_PYTHON" -S "$WB_ROOT/tools/costs.py" -b "$WB_BIN_ROOT/chapters/11-costs" "$@"
 }
 # The promises docs/costs.md lists, one per table row under its heading.
 count_promises() {
@@ -305,7 +305,7 @@ count_promises() {
 
 @test "tools/costs.py: with Python, the Python column and both ratios" {
     need_python
-    WB_TIMEOUT=60 run_costs -n 1 -s $TINY -o queue
+    WB_TIMEOUT=60 run_costs -n 1 -s $TINY -o queue -P "$WB_PYTHON"
     assert_success
     assert_line --regexp '^python: +3\.'
     assert_count 2 "^Queue, . producers? . consumers? +k/s( +$FIG){3} +[0-9.]+ ±[0-9]+% +[0-9]+\\.[0-9]{2} +[0-9]+\\.[0-9]{2}$"
@@ -364,10 +364,10 @@ count_promises() {
     # A reader that has gone before the first line: the read end is closed
     # before the tool starts, so its first write meets a closed pipe on
     # every run (-13: death by SIGPIPE, as a shell's 141).
-    run "$WB_PYTHON" -c 'import os, subprocess, sys
+    run "$WB_PYTHON" -S -c 'import os, subprocess, sys
 r, w = os.pipe(); os.close(r)
 print(subprocess.run(sys.argv[1:], stdout=w).returncode)' \
-        "$WB_PYTHON" "$WB_ROOT/tools/costs.py" -b "$WB_BIN_ROOT/chapters/11-costs" -n 1 -s "$scale" -o lock -c
+        "$WB_PYTHON" -S "$WB_ROOT/tools/costs.py" -b "$WB_BIN_ROOT/chapters/11-costs" -n 1 -s "$scale" -o lock -c
     assert_success
     [ "$output" = -13 ] || fail_run "expected death by SIGPIPE (-13), got: $output"
     assert_no_process_left "cost_sync -r lock -s $scale"

@@ -23,20 +23,20 @@ chapter_programs() {
     for dir in $(chapter_dirs); do
         for name in $(chapter_programs "$dir") \
                     $(sed -n 's/^EXTRA_PROGRAMS[[:space:]]*:*=//p' "$dir/Makefile"); do
-            home[$name]=${home[$name]:-$(basename "$dir")}
+            home[$name]=${home[$name]:-${dir##*/}}
         done
     done
     for dir in $(chapter_dirs); do
-        [ -f "$dir/README.md" ] || { missing+=" $(basename "$dir")/README.md"; continue; }
+        [ -f "$dir/README.md" ] || { missing+=" ${dir##*/}/README.md"; continue; }
         # ./name, but not the end of a path such as ../../tools/costs.py. A
         # program named in a lesson lives in that chapter, or in an earlier
         # one that the lesson refers back to.
         for name in $(grep -oE '(^|[^./[:alnum:]_])\./[a-z][a-z0-9_]*' "$dir/README.md" |
                       sed 's|^.*\./||' | sort -u); do
             chapter=${home[$name]:-}
-            [ -f "$dir/$name.c" ] && chapter=$(basename "$dir")
+            [ -f "$dir/$name.c" ] && chapter=${dir##*/}
             if [ -z "$chapter" ]; then
-                missing+=" $(basename "$dir")/README.md:./$name(no source)"
+                missing+=" ${dir##*/}/README.md:./$name(no source)"
             elif [ ! -x "$WB_BIN_ROOT/chapters/$chapter/$name" ]; then
                 missing+=" $chapter/$name(not built)"
             fi
@@ -48,10 +48,10 @@ chapter_programs() {
 @test "every chapter has a lesson, a test file and programs" {
     local dir num missing=""
     for dir in $(chapter_dirs); do
-        num=$(basename "$dir" | cut -d- -f1)
-        [ -f "$dir/README.md" ] || missing+=" $(basename "$dir")/README.md"
+        num=${dir##*/} num=${num%%-*}
+        [ -f "$dir/README.md" ] || missing+=" ${dir##*/}/README.md"
         compgen -G "$WB_ROOT/tests/$num-*.bats" >/dev/null || missing+=" tests/$num-*.bats"
-        [ -n "$(chapter_programs "$dir")" ] || missing+=" $(basename "$dir"):no-programs"
+        [ -n "$(chapter_programs "$dir")" ] || missing+=" ${dir##*/}:no-programs"
     done
     [ -z "$missing" ] || fail_run "missing:$missing"
 }
@@ -89,7 +89,7 @@ chapter_programs() {
 @test "every chapter is in the top README's chapter table" {
     local dir bad=""
     for dir in $(chapter_dirs); do
-        grep -q "chapters/$(basename "$dir")/README.md" "$WB_ROOT/README.md" || bad+=" $(basename "$dir")"
+        grep -q "chapters/${dir##*/}/README.md" "$WB_ROOT/README.md" || bad+=" ${dir##*/}"
     done
     [ -z "$bad" ] || fail_run "not linked from README.md:$bad"
 }

@@ -12,9 +12,10 @@ each call that does not behave so; the status is 1 if there was one.
 A Python start costs about 0.1 s here, mostly importing argparse and
 multiprocessing, and a usage table makes dozens of twin calls. So each call
 is made as Python's forkserver makes a child: this interpreter has imported
-those modules once, and forks a copy that runs the twin as __main__ (runpy),
-with its own argv, environment and stdout and stderr in files; a call that
-does not end within SECONDS dies of SIGALRM.
+those modules (and common/workbook.py) once, and compiled each twin once,
+and forks a copy that runs the twin as __main__, as runpy would, with its
+own argv, environment and stdout and stderr in files; a call that does not
+end within SECONDS dies of SIGALRM.
 
 SPDX-License-Identifier: MIT
 """
@@ -24,16 +25,24 @@ import multiprocessing  # noqa: F401
 import multiprocessing.managers  # noqa: F401
 import multiprocessing.pool  # noqa: F401
 import os
-import runpy
 import signal
 import subprocess  # noqa: F401
 import sys
 import tempfile
 import traceback
+import types
+
+sys.path.append(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
+import workbook  # noqa: E402,F401  imported once, for every fork
+
+COMPILED = {}   # path -> the twin's code, compiled once
 
 
 def call(path, args, pace, seconds, out, err):
     """Run the twin at path with args; return (status, stdout, stderr)."""
+    if path not in COMPILED:
+        with open(path) as f:
+            COMPILED[path] = compile(f.read(), path, "exec")
     sys.stdout.flush()
     sys.stderr.flush()
     pid = os.fork()
@@ -49,7 +58,10 @@ def call(path, args, pace, seconds, out, err):
             sys.argv = [path] + args
             sys.path[0] = os.path.dirname(path)
             try:
-                runpy.run_path(path, run_name="__main__")
+                main = types.ModuleType("__main__")
+                main.__file__ = path
+                sys.modules["__main__"] = main
+                exec(COMPILED[path], main.__dict__)
                 code = 0
             except SystemExit as e:
                 if e.code is None or isinstance(e.code, int):

@@ -65,6 +65,16 @@ build_wbrun() {
     assert_line --regexp '^late=0$'
 }
 
+@test "wbrun -H: the pipe is closed after the lines asked for, as head does" {
+    build_wbrun
+    # A writer that never stops: it ends only when its reader has gone.
+    run_limited "$TOOLS/wbrun" -H 2 -o "$BATS_TEST_TMPDIR/out" -- sh -c 'echo one; echo two; while :; do echo more; done'
+    assert_success
+    assert_line 'status=signal:13'
+    assert_line 'leftovers=0'
+    [ "$(cat "$BATS_TEST_TMPDIR/out")" = $'one\ntwo' ] || fail_run "kept: $(cat "$BATS_TEST_TMPDIR/out")"
+}
+
 @test "wbrun: a process left behind is found, killed and reported" {
     build_wbrun
     run_limited "$TOOLS/wbrun" -g 0.3 -- sh -c 'sleep 30 & exit 0'

@@ -10,13 +10,15 @@
  * and processes that escaped the session (setsid, double fork) but are still
  * descendants. It kills and reaps whatever it reports.
  *
- * Usage: wbrun [-t LIMIT] [-k SIG -n LINE [-G] [-w WAIT]] [-g GRACE]
+ * Usage: wbrun [-t LIMIT] [-k SIG -n LINE [-G] [-w WAIT]] [-g GRACE] [-H LINES]
  *              [-o OUT] [-e ERR] [-T TIMES] [-C DIR] -- PROGRAM [ARGS...]
  *   -t LIMIT  seconds before the main process counts as hung (default 60)
  *   -k SIG    signal to send (number), -n LINE after that many lines of
  *             output (0: at once), -G to the whole process group (as the
  *             terminal's Ctrl-C does) instead of the main process only
  *   -w WAIT   the main process must end within WAIT seconds of the signal
+ *   -H LINES  read that many lines, then close the read end of the pipe, as
+ *             `| head -n LINES` does: the program's next write to it fails
  *   -g GRACE  seconds the other processes get to end after the main one
  *   -o/-e     files for the program's stdout and stderr; -T a file with the
  *             time (seconds since start) at which each line of stdout came
@@ -204,7 +206,7 @@ int main(int argc, char *argv[])
 {
     double limit = 60, wait_limit = 1, grace = 2;
     int sig = 0, group = 0, opt;
-    long after_line = 0;
+    long after_line = 0, head = 0;
     const char *out_path = "/dev/null", *err_path = "/dev/null", *times_path = NULL;
     const char *dir = NULL;
     int fds[2], out_fd, times_fd = -1, status = 0;
@@ -215,7 +217,7 @@ int main(int argc, char *argv[])
     struct proc left[MAX_LEFT];
     int nleft = 0;
 
-    while ((opt = getopt(argc, argv, "t:k:n:Gw:g:o:e:T:C:W:X:")) != -1) {
+    while ((opt = getopt(argc, argv, "t:k:n:Gw:g:H:o:e:T:C:W:X:")) != -1) {
         switch (opt) {
         case 't': limit = atof(optarg); break;
         case 'k': sig = atoi(optarg); break;
@@ -223,6 +225,7 @@ int main(int argc, char *argv[])
         case 'G': group = 1; break;
         case 'w': wait_limit = atof(optarg); break;
         case 'g': grace = atof(optarg); break;
+        case 'H': head = atol(optarg); break;
         case 'o': out_path = optarg; break;
         case 'e': err_path = optarg; break;
         case 'T': times_path = optarg; break;
@@ -338,14 +341,24 @@ int main(int argc, char *argv[])
                     pipe_open = 0;
                     close(fds[0]);
                 } else {
-                    if (write(out_fd, buf, (size_t)n) != n)
-                        fail("write");
+                    ssize_t keep = n;
+
                     for (ssize_t i = 0; i < n; i++)
                         if (buf[i] == '\n') {
                             lines++;
                             if (times_fd != -1)
                                 dprintf(times_fd, "%.4f\n", now() - t0);
+                            if (lines == head) {
+                                keep = i + 1;
+                                break;
+                            }
                         }
+                    if (write(out_fd, buf, (size_t)keep) != keep)
+                        fail("write");
+                    if (head > 0 && lines >= head) {
+                        pipe_open = 0;          /* as head does: gone */
+                        close(fds[0]);
+                    }
                 }
             }
         } else {

@@ -53,6 +53,10 @@ void check_pthread(int err, const char *call);
 void say(const char *fmt, ...) WB_PRINTF(1, 2);
 void say_to(int fd, const char *fmt, ...) WB_PRINTF(2, 3);
 void vsay_to(int fd, const char *fmt, va_list ap);
+/* When the reader of stdout has gone (`./demo | head`), say() prints
+ * nothing more, pace() pauses no more, and the program runs on to its
+ * normal end: output_gone() is then 1. (say.c says why.) */
+int output_gone(void);
 
 /* write_all/read_full loop over short counts and EINTR (chapter 03 shows
  * why a read from a pipe may return fewer bytes than asked for).

@@ -1,5 +1,5 @@
-/* pace.c - every pause of every demo, scaled by WORKBOOK_PACE. It calls no
- * other helper: prog_init() (args.c) refuses a bad value.
+/* pace.c - every pause of every demo, scaled by WORKBOOK_PACE. It calls
+ * only output_gone() (say.c): prog_init() (args.c) refuses a bad value.
  * SPDX-License-Identifier: MIT */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
@@ -48,7 +48,7 @@ void pace(double seconds)
     double total = seconds * (factor < 0.0 ? 1.0 : factor);
     struct timespec left;
 
-    if (total <= 0.0)
+    if (total <= 0.0 || output_gone())     /* nobody is watching any more */
         return;
     left.tv_sec = (time_t)total;
     left.tv_nsec = (long)((total - (double)left.tv_sec) * 1e9);

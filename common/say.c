@@ -2,6 +2,8 @@
  * SPDX-License-Identifier: MIT */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -16,6 +18,54 @@
 
 #include "common.h"
 
+/* Set once the reader of stdout has gone (`./demo | head`): see put_line. */
+static int gone;
+
+int output_gone(void)
+{
+    return gone;
+}
+
+/* The reader of stdout or stderr may go away before the program ends
+ * (`./demo | head -3`). The default then is death by SIGPIPE, wherever the
+ * process is: in the middle of a critical section, holding a lock or a
+ * semaphore's slot that others wait on for ever. So a line for the terminal
+ * is written with SIGPIPE blocked: a gone reader is an EPIPE here, the
+ * signal it raised is taken back (sigwait), and the descriptor is pointed
+ * at /dev/null. The process then prints nothing more and, once stdout is
+ * gone, pauses no more (pace() asks output_gone(): nobody is watching), and
+ * runs on to its normal end, quickly: every lock released, every child
+ * reaped, every named object removed by the program's own code. Any other
+ * descriptor (a pipe that is the lesson) keeps the default: SIGPIPE. */
+static void put_line(int fd, const char *line, size_t n)
+{
+    sigset_t pipe_only, old, pending;
+    int sig, err, null;
+
+    if (fd != STDOUT_FILENO && fd != STDERR_FILENO) {
+        (void)write_all(fd, line, n);
+        return;
+    }
+    sigemptyset(&pipe_only);
+    sigaddset(&pipe_only, SIGPIPE);
+    sigprocmask(SIG_BLOCK, &pipe_only, &old);
+    err = write_all(fd, line, n) == -1 ? errno : 0;
+    if (err == EPIPE) {
+        /* Pending unless SIGPIPE is ignored, or was blocked already. */
+        if (!sigismember(&old, SIGPIPE) && sigpending(&pending) == 0
+            && sigismember(&pending, SIGPIPE))
+            sigwait(&pipe_only, &sig);
+        null = open("/dev/null", O_WRONLY);
+        if (null != -1 && null != fd) {
+            dup2(null, fd);
+            close(null);
+        }
+        if (fd == STDOUT_FILENO)
+            gone = 1;
+    }
+    sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
 void vsay_to(int fd, const char *fmt, va_list ap)
 {
     char line[SAY_MAX];
@@ -28,9 +78,9 @@ void vsay_to(int fd, const char *fmt, va_list ap)
         memcpy(line + n - 3, "...", 3);
     }
     line[n++] = '\n';
-    /* A failed write of a demo's output (stdout closed, disk full) is not
-     * worth dying for; a pipe with no reader still raises SIGPIPE. */
-    (void)write_all(fd, line, (size_t)n);
+    /* Any other failed write of a demo's line (disk full) is not worth
+     * dying for. */
+    put_line(fd, line, (size_t)n);
 }
 
 void say_to(int fd, const char *fmt, ...)

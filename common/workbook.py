@@ -4,13 +4,16 @@ Every twin pauses through pace(), scaled by WORKBOOK_PACE exactly as the C
 programs do (default 1; 0 means no pauses; 0.1 is ten times faster), and
 parses its arguments with parse_args(), which refuses a bad WORKBOOK_PACE
 the way argparse refuses a bad option: usage on stderr, exit status 2.
-say() is common/say.c's say(): one line, one write.
+say() is common/say.c's say(): one line, one write. A reader of stdout that
+goes away (python3 demo.py | head) ends the output quietly, in say() and
+in print() alike, as in C.
 
 SPDX-License-Identifier: MIT
 """
 import argparse
 import os
 import re
+import sys
 import time
 
 PACE_MAX = 100.0
@@ -24,11 +27,60 @@ def say(text):
     unbuffered, PYTHONUNBUFFERED=1, and then lines of two processes can mix.)
     Never mix it with print() to stdout in one program: print()'s buffered
     lines would come out after say()'s, whatever the order of the calls."""
+    global _gone
     data = (text + "\n").encode()
     if len(data) > SAY_MAX:                   # as say.c: cut it, and say so
         data = data[:SAY_MAX - 4] + b"...\n"
-    while data:                               # a pipe may take only part of it
-        data = data[os.write(1, data):]
+    try:
+        while data:                           # a pipe may take only part of it
+            data = data[os.write(1, data):]
+    except BrokenPipeError:
+        _reader_gone()
+
+
+# The reader of stdout may go before the program ends (python3 demo.py |
+# head). Python ignores SIGPIPE, so the next write raises BrokenPipeError:
+# a traceback, and a process that dies wherever it is, perhaps holding a
+# lock that others wait on. As say.c does: stdout then goes to /dev/null,
+# nothing more is printed, pace() pauses no more (nobody is watching), and
+# the program runs on to its normal end, every process joined.
+_gone = False
+
+
+def _reader_gone():
+    global _gone
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, 1)
+    os.close(null)
+    _gone = True
+
+
+class _Quiet:
+    """sys.stdout (and its .buffer) as parse_args() leaves it: print() as
+    before, but a gone reader is _reader_gone(), not BrokenPipeError."""
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def write(self, data):
+        try:
+            return self._stream.write(data)
+        except BrokenPipeError:
+            _reader_gone()
+            return len(data)
+
+    def flush(self):
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            _reader_gone()
+
+    @property
+    def buffer(self):
+        return _Quiet(self._stream.buffer)
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
 
 
 def pace_factor():
@@ -46,16 +98,22 @@ def pace_factor():
 
 
 def pace(seconds):
-    """Pause for seconds * WORKBOOK_PACE. Never a way to synchronise."""
-    time.sleep(seconds * pace_factor())
+    """Pause for seconds * WORKBOOK_PACE. Never a way to synchronise.
+    No pause once the reader of stdout has gone: nobody is watching."""
+    if not _gone:
+        time.sleep(seconds * pace_factor())
 
 
 def parse_args(parser):
+    """parser.parse_args(), a bad WORKBOOK_PACE refused the same way; then
+    sys.stdout quiet when its reader goes (_Quiet)."""
     args = parser.parse_args()
     try:
         pace_factor()
     except ValueError as err:
         parser.error(str(err))
+    if not isinstance(sys.stdout, _Quiet):
+        sys.stdout = _Quiet(sys.stdout)
     return args
 
 

@@ -134,3 +134,8 @@ daemon_demo_crash() {
 
 @test "daemon_demo -k: a killed parent leaves its daemon running" { daemon_demo_crash c; }
 @test "daemon_demo.py -k: a killed parent leaves its daemon running" { daemon_demo_crash py; }
+
+# ---- a reader that goes (./demo | head) -------------------------------------
+@test "02-process: every program and twin ends cleanly when its reader goes (| head -n 1, -n 3)" {
+    head_table 02-process
+}

@@ -275,3 +275,8 @@ pipe_oneway_forgotten() {
     pipe_oneway_forgotten py parent
     pipe_oneway_forgotten py child
 }
+
+# ---- a reader that goes (./demo | head) -------------------------------------
+@test "03-pipe: every program and twin ends cleanly when its reader goes (| head -n 1, -n 3)" {
+    head_table 03-pipe
+}

@@ -266,3 +266,8 @@ queue_terminate_checks() {
 
 @test "queue_terminate: a terminated reader is reported, whichever way it died; the program ends" { queue_terminate_checks c 5; }
 @test "queue_terminate.py: a terminated reader is reported, whichever way it died; the program ends" { queue_terminate_checks py 3; }
+
+# ---- a reader that goes (./demo | head) -------------------------------------
+@test "04-queue: every program and twin ends cleanly when its reader goes (| head -n 1, -n 3)" {
+    head_table 04-queue
+}

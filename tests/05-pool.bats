@@ -241,3 +241,9 @@ pool_files_default() {
 
 @test "pool_files: by default, the current folder" { pool_files_default c; }
 @test "pool_files.py: by default, the current folder" { pool_files_default py; }
+
+# ---- a reader that goes (./demo | head) -------------------------------------
+# pool_map's lesson size (-m) is not what this tests: a smaller one.
+@test "05-pool: every program and twin ends cleanly when its reader goes (| head -n 1, -n 3)" {
+    head_table 05-pool 'pool_map -m 2000'
+}

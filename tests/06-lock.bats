@@ -169,3 +169,9 @@ robust_run() {
     assert_count 2 'it would hang forever$'
     assert_count 4 '^main +\([0-9]+\): holder [0-9]+ killed by SIGKILL while holding the lock$'
 }
+
+# ---- a reader that goes (./demo | head) -------------------------------------
+# lock_counter's lesson size (-c) is not what this tests: a smaller one.
+@test "06-lock: every program and twin ends cleanly when its reader goes (| head -n 1, -n 3)" {
+    head_table 06-lock 'lock_counter -c 10000'
+}

@@ -145,3 +145,8 @@ interrupted_checks() {
 @test "semaphore_demo: stopped by SIGTERM, it unlinks the name and dies of the signal" {
     interrupted_checks TERM 143
 }
+
+# ---- a reader that goes (./demo | head) -------------------------------------
+@test "07-semaphore: every program and twin ends cleanly when its reader goes (| head -n 1, -n 3)" {
+    head_table 07-semaphore
+}

@@ -327,3 +327,8 @@ no_vgdb() {
     [[ ${lines[-1]} =~ another\ user\ not\ tried\ \(not\ root\):\ OK$ ]] || fail_run "the self-check says so"
     [ -z "$(ls -A "$tmp")" ] || fail_run "something was left in TMPDIR: $(ls -A "$tmp")"
 }
+
+# ---- a reader that goes (./demo | head) -------------------------------------
+@test "09-manager: every program and twin ends cleanly when its reader goes (| head -n 1, -n 3)" {
+    head_table 09-manager
+}

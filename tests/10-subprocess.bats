@@ -505,3 +505,9 @@ EOF
 
 @test "subprocess_shell: the payload stays data in an argv, runs in a shell string; command substitution and a lone quote" { subprocess_shell_checks c; }
 @test "subprocess_shell.py: the payload stays data in an argv, runs in a shell string; command substitution and a lone quote" { subprocess_shell_checks py; }
+
+# ---- a reader that goes (./demo | head) -------------------------------------
+# subprocess_timeout's default run ends with 1: it had to kill its command.
+@test "10-subprocess: every program and twin ends cleanly when its reader goes (| head -n 1, -n 3)" {
+    head_table 10-subprocess 'subprocess_timeout =exit:1'
+}

@@ -384,3 +384,9 @@ print(subprocess.run(sys.argv[1:], stdout=w).returncode)' \
     assert_success
     assert_line --regexp '^usage: costs.py '
 }
+
+# ---- a reader that goes (./demo | head) -------------------------------------
+# At a tiny scale: the figures are not what this tests.
+@test "11-costs: every program and twin ends cleanly when its reader goes (| head -n 1, -n 3)" {
+    head_table 11-costs 'cost_spawn -s 0.001' 'cost_ipc -s 0.001' 'cost_pool -s 0.001' 'cost_sync -s 0.001' 'cost_queue -s 0.001' 'cost_manager -s 0.001' 'cost_pool_fast -s 0.001' 'cost_queue_fast -s 0.001'
+}

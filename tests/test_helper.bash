@@ -17,6 +17,7 @@
 #            max_overlap START END       largest number of intervals open at
 #                                        once, counting START lines up, END down
 # Usage:     assert_usage_error, usage_table: refused arguments
+# Head:      head_table: every program ends cleanly when its reader goes
 # Patterns are extended regular expressions (bash =~), matched against a
 # whole line unless they say otherwise: anchor with ^ and $ as needed.
 
@@ -278,3 +279,24 @@ usage_table() {
     [ "$status" -eq 0 ] || fail "bad usage not refused as it should be (status $status):"$'\n'"$output"
 }
 
+
+# ---- a reader that goes: one table per chapter ------------------------------
+# head_table CHAPTER ['PROGRAM ARGS...' | 'PROGRAM =STATUS'...]: every
+# program of the chapter and its twin, read by `head -n 1` and `head -n 3`
+# (tests/check/wbrun -H, which closes the pipe after those lines), ends in
+# time, with nothing left running and no BrokenPipeError: see
+# tests/head-table. wbrun is built once into build/tools.
+head_table() {
+    local limit run_limit bin=$WB_ROOT/build/tools/wbrun src=$WB_ROOT/tests/check/wbrun.c
+    if ! [ "$bin" -nt "$src" ]; then
+        mkdir -p "${bin%/*}" &&
+            "${CC:-cc}" -O1 -g -Wall -Wextra -o "$bin.$$" "$src" && mv -f "$bin.$$" "$bin" ||
+            fail "cannot build $src"
+    fi
+    time_limit run_limit
+    time_limit limit 10
+    run timeout -k 5 "$limit" env WB_ROOT="$WB_ROOT" WB_BIN_ROOT="$WB_BIN_ROOT" WB_WRAP="$WB_WRAP" \
+        WB_PYTHON="$WB_PYTHON" WB_TWINS="${WB_TWINS:-}" WB_TIMEOUT="$run_limit" WB_WBRUN="$bin" \
+        "$WB_ROOT/tests/head-table" "$@"
+    [ "$status" -eq 0 ] || fail "not a clean end when the reader went (status $status):"$'\n'"$output"
+}

@@ -166,7 +166,7 @@ queue_timeout_checks() {
     assert_success
     assert_count 10 '^producer [01] \([0-9]+\): put p[01] #[1-5] \(5 bytes, crc [0-9a-f]{8}\)$'
     assert_count 10 '^consumer [01] \([0-9]+\): got p[01] #[1-5] \(5 bytes, crc [0-9a-f]{8}\)$'
-    assert_count 2 '^consumer [01] \([0-9]+\): got the sentinel after [0-9]+ items, 0 bad$'
+    assert_count 2 '^consumer [01] \([0-9]+\): got the sentinel after [0-9]+ items?, 0 bad$'
     assert_before '^main +\([0-9]+\): producers joined; putting 2 sentinels$' '^consumer [01] \([0-9]+\): got the sentinel'
     assert_count 1 '^main +\([0-9]+\): consumers joined: 10 items got \(expected 10\), 0 bad; qsize\(\) = 0$'
     [[ ${lines[-1]} =~ self-check:\ OK$ ]] || fail_run "self-check"
@@ -229,7 +229,7 @@ queue_workers_mixed() {
     output=$(print_lines)
     assert_count 1 '^main +\([0-9]+\): 4 producers x 1250 items, 4 consumers; largest message 1020 bytes$'
     [ "$impl" = py ] || assert_count 1 '^main +\([0-9]+\): put\(1021 bytes\) -> error EMSGSIZE \(Message too long\)$'
-    assert_count 4 '^consumer [0-3] \([0-9]+\): got the sentinel after [0-9]+ items, 0 bad$'
+    assert_count 4 '^consumer [0-3] \([0-9]+\): got the sentinel after [0-9]+ items?, 0 bad$'
     assert_before '^main +\([0-9]+\): producers joined; putting 4 sentinels$' '^consumer [0-3] \([0-9]+\): got the sentinel'
     assert_count 1 '^main +\([0-9]+\): consumers joined: 5000 items got \(expected 5000\), 0 bad; qsize\(\) = 0$'
     [[ ${lines[-1]} =~ self-check:\ OK$ ]] || fail_run "self-check"

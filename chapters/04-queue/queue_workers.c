@@ -177,8 +177,8 @@ static void consumer(void *arg)
     free(buf);
     free(want);
     snprintf(summary, sizeof summary, "consumer %d: %ld items, %ld bad", s->id, got, bad);
-    say("consumer %d (%ld): got the sentinel after %ld items, %ld bad", s->id,
-        (long)getpid(), got, bad);
+    say("consumer %d (%ld): got the sentinel after %ld item%s, %ld bad", s->id,
+        (long)getpid(), got, got == 1 ? "" : "s", bad);
     if (queue_put(s->results, summary, strlen(summary), QUEUE_FOREVER) != QUEUE_OK)
         die_child("queue_put");
 }

@@ -82,7 +82,8 @@ def consumer(q, results, me, producers, largest, mixed):
         last[p] = seq
         if msg != make_message(p, seq, largest, mixed):
             bad += 1
-    say(f"consumer {me} ({pid}): got the sentinel after {got} items, {bad} bad")
+    say(f"consumer {me} ({pid}): got the sentinel after {got} item{'' if got == 1 else 's'}, "
+        f"{bad} bad")
     results.put((got, bad))
 
 

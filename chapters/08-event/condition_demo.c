@@ -98,7 +98,7 @@ static void consumer(struct shared *s, int n)
             check_pthread(pthread_cond_wait(&s->not_empty, &s->mutex), "pthread_cond_wait");
         if (s->count == 0) {    /* empty, and nothing more will come */
             say("%-10s (%ld): the buffer is empty and the producer is done: "
-                "leaving, after %ld items", label, (long)getpid(), took);
+                "leaving, after %ld item%s", label, (long)getpid(), took, took == 1 ? "" : "s");
             unlock(s);
             return;
         }

@@ -60,7 +60,7 @@ def consumer(buf, n):
                 buf.not_empty.wait()
             if buf.count.value == 0:            # empty, and nothing more will come
                 say(f"{me}: the buffer is empty and the producer is done: "
-                    f"leaving, after {took} items")
+                    f"leaving, after {took} item{'' if took == 1 else 's'}")
                 return
             item = buf.items[buf.first.value]
             buf.first.value = (buf.first.value + 1) % buf.slots

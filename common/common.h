@@ -128,5 +128,12 @@ noreturn void usage_error(const char *fmt, ...) WB_PRINTF(1, 2);
 pid_t start_child(void (*run)(void *arg), void *arg);
 int join_child(pid_t pid);
 int exitcode_of(int status);
+/* join_all() joins the n children of pids in the order they end (waitpid
+ * of any child: call it when no other child of the caller is left to join
+ * elsewhere), and sets each pid it joined to 0. Once one has failed, each
+ * one still running gets SIGTERM, since it may be waiting for the failed
+ * one for ever (an item, a barrier, an event it would have set). Returns
+ * how many did not end with 0 (0: all did). */
+int join_all(pid_t *pids, long n);
 
 #endif

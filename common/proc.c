@@ -3,6 +3,7 @@
  * SPDX-License-Identifier: MIT */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -39,4 +40,31 @@ int join_child(pid_t pid)
         if (errno != EINTR)
             die("waitpid %ld", (long)pid);
     return exitcode_of(status);
+}
+
+int join_all(pid_t *pids, long n)
+{
+    int failed = 0, status;
+
+    for (long left = n; left > 0;) {
+        pid_t pid = waitpid(-1, &status, 0);
+        long i = 0;
+
+        if (pid == -1) {
+            if (errno == EINTR)
+                continue;
+            die("waitpid");
+        }
+        while (i < n && pids[i] != pid)
+            i++;
+        if (i == n)
+            continue;                   /* not one of these */
+        pids[i] = 0;                    /* joined: never signalled again */
+        left--;
+        if (exitcode_of(status) != 0 && failed++ == 0)
+            for (long j = 0; j < n; j++)        /* stop the others */
+                if (pids[j] > 0)
+                    kill(pids[j], SIGTERM);
+    }
+    return failed;
 }

@@ -105,9 +105,8 @@ static int round_of(long writers, long records, size_t size, long pipe_buf)
         die("read");
     if (close(fds[0]) == -1)
         die("close");
-    for (long w = 0; w < writers; w++)
-        if (join_child(pids[w]) != 0)
-            fatal("writer %c failed", (char)('A' + w));
+    if (join_all(pids, writers) != 0)
+        fatal("a writer failed: the others were stopped and joined");
     free(block);
 
     if ((long)size <= pipe_buf) {

@@ -97,9 +97,8 @@ int main(int argc, char *argv[])
         die("close");
     if (close(gate[0]) == -1)
         die("close");
-    for (long i = 0; i < procs; i++)
-        if (join_child(pids[i]) != 0)
-            fatal("worker %ld failed", (long)pids[i]);
+    if (join_all(pids, procs) != 0)
+        fatal("a worker failed: the others were stopped and joined");
 
     /* Every child has been joined: its stores happened before waitpid
      * returned, so this read sees them all. */

@@ -149,9 +149,8 @@ int main(int argc, char *argv[])
             _exit(0);           /* the child's work is done: not the parent's code */
         }
     }
-    for (int i = 0; i < 2; i++)
-        if (join_child(pids[i]) != 0)
-            fatal("writer %ld failed", (long)pids[i]);
+    if (join_all(pids, 2) != 0)
+        fatal("a writer failed: the other was stopped and joined");
 
     say("%-8s (%ld): the file, as the writers left it:", "main", (long)getpid());
     runs = print_file(fd);

@@ -93,9 +93,8 @@ int main(int argc, char *argv[])
         }
     }
     start_line_go(start, (int)workers);
-    for (int i = 0; i < workers; i++)
-        if (join_child(pids[i]) != 0)
-            fatal("worker %ld failed", (long)pids[i]);
+    if (join_all(pids, workers) != 0)
+        fatal("a worker failed: the others were stopped and joined");
     say("%-10s (%ld): all %ld workers finished %ld rounds", "main", (long)getpid(),
         workers, rounds);
 

@@ -165,9 +165,8 @@ int main(int argc, char *argv[])
         }
     }
     start_line_go(start, (int)(consumers + 1));
-    for (long i = 0; i <= consumers; i++)
-        if (join_child(pids[i]) != 0)
-            fatal("process %ld failed", (long)pids[i]);
+    if (join_all(pids, consumers + 1) != 0)
+        fatal("a process failed: the others were stopped and joined");
 
     say("%-10s (%ld): %ld items consumed (expected %ld)", "main", (long)getpid(),
         s->consumed, items);

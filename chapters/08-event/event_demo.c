@@ -112,9 +112,8 @@ int main(int argc, char *argv[])
     for (long i = 0; i < waiters; i++)
         pids[n++] = start_child(wait_for_event, evs);
 
-    for (long i = 0; i < n; i++)
-        if (join_child(pids[i]) != 0)
-            fatal("process %ld failed", (long)pids[i]);
+    if (join_all(pids, n) != 0)
+        fatal("a process failed: the others were stopped and joined");
     event_clear(&evs->e);
     say("%-10s (%ld): every process has ended; after e.clear(), e.is_set() -> %s", "main",
         (long)getpid(), truth(event_is_set(&evs->e)));

@@ -157,3 +157,47 @@ barrier_demo_checks() {
 @test "08-event: every program and twin ends cleanly when its reader goes (| head -n 1, -n 3)" {
     head_table 08-event
 }
+
+# ---- a child that dies: the parent stops and reaps the others ---------------
+# kill_one_checks PROGRAM ARGS...: once the program's first worker line is
+# out, SIGKILL that worker. The others wait for it (the barrier's next round;
+# the items it would have taken): main must see the death, stop and reap
+# them, and end with 1. ARGS make the run far longer than the test's wait
+# (100 rounds, 100 items, paced), so the worker is still needed.
+kill_one_checks() {
+    local program=$1 out=$BATS_TEST_TMPDIR/out main victim tries
+    shift
+    # shellcheck disable=SC2086  # WB_WRAP is a command line of its own
+    WORKBOOK_PACE=1 $WB_WRAP "$WB_BIN_ROOT/chapters/08-event/$program" "$@" >"$out" 2>&1 3>&- &
+    main=$!
+    tries=$((WB_TIMEOUT * 10))
+    until victim=$(sed -nE 's/^(worker 1|consumer 1) +\(([0-9]+)\): .*/\2/p' "$out" | head -n 1) && [ -n "$victim" ]; do
+        tries=$((tries - 1))
+        [ "$tries" -gt 0 ] || { kill -KILL "$main"; output=$(cat "$out"); fail_run "no worker line"; }
+        sleep 0.1               # polling the output, bounded: not synchronisation
+    done
+    kill -KILL "$victim"
+    tries=$((WB_TIMEOUT * 10))
+    while kill -0 "$main" 2>/dev/null; do
+        tries=$((tries - 1))
+        if [ "$tries" -le 0 ]; then
+            pkill -KILL -f -- "chapters/08-event/$program"
+            output=$(cat "$out")
+            fail_run "main did not end within ${WB_TIMEOUT}s of the worker's death"
+        fi
+        sleep 0.1               # polling, bounded: not synchronisation
+    done
+    status=0
+    wait "$main" || status=$?
+    output=$(cat "$out")
+    [ -z "$(pgrep -f -- "chapters/08-event/$program")" ] || { pkill -KILL -f -- "chapters/08-event/$program"; fail_run "processes left"; }
+    [ "$status" -eq 1 ] || fail_run "main should end with 1 after a worker died"
+    [[ $output == *"failed: the others were stopped and joined"* ]] || fail_run "main should say so"
+}
+
+@test "barrier_demo: a worker killed: main stops and reaps the others, ends with 1" {
+    kill_one_checks barrier_demo -n 3 -r 100
+}
+@test "condition_demo: a consumer killed: main stops and reaps the others, ends with 1" {
+    kill_one_checks condition_demo -n 2 -c 100
+}

@@ -76,6 +76,22 @@ static int task(const void *arg, size_t arg_len, void *result, size_t *result_le
 }
 
 /* The most intervals open at once, from the times the workers measured. */
+/* One summary line: the tasks whose result came from worker pid, and
+ * whether it is still one of the pool's workers. */
+static void list_tasks(const pool *p, const struct answer *a, int tasks, pid_t pid)
+{
+    char list[SAY_MAX / 2] = "";
+    int alive = 0;
+
+    for (int i = 0, at = 0; i < tasks && at < (int)sizeof list - 8; i++)
+        if (a[i].pid == pid)
+            at += snprintf(list + at, sizeof list - (size_t)at, " %d", i);
+    for (int w = 0; w < pool_size(p); w++)
+        alive |= pool_worker_pid(p, w) == pid;
+    say("parent %-6ld  worker %ld ran tasks:%s%s", (long)getpid(), (long)pid,
+        list[0] ? list : " none", alive ? "" : " (then died; replaced)");
+}
+
 static int max_running(const struct answer *a, int n)
 {
     int most = 0;
@@ -135,33 +151,39 @@ int main(int argc, char *argv[])
 
     /* get() each result in task order. The pool does its work while the
      * parent waits here: it hands a waiting task to each worker that frees. */
-    int ok = 1;
+    int failed = 0, wrong = 0, joined, ok;
     for (int i = 0; i < tasks; i++) {
         if (pool_get(handles[i], -1) != POOL_OK) {
             say("parent %-6ld  task %2d  FAILED: %s", (long)getpid(), i,
                 pool_result_error(handles[i]));
-            ok = 0;
+            failed++;
             continue;
         }
         memcpy(&answers[i], pool_value(handles[i], NULL), sizeof answers[i]);
         int right = answers[i].index == i && answers[i].value == (long)i * i;
         say("parent %-6ld  task %2d  result %3ld (expected %ld)%s", (long)getpid(), i,
             answers[i].value, (long)i * i, right ? "" : "  WRONG");
-        ok &= right;
+        wrong += !right;
     }
-    /* Which tasks each worker ran: the same few processes, reused. */
+    /* Which tasks each worker ran: the same few processes, reused. Each
+     * worker that sent a result, once (one that died since, too), then
+     * each worker of the pool that ran none. */
+    for (int i = 0; i < tasks; i++) {
+        int seen = answers[i].pid == 0;
+        for (int j = 0; j < i && !seen; j++)
+            seen = answers[j].pid == answers[i].pid;
+        if (!seen)
+            list_tasks(p, answers, (int)tasks, answers[i].pid);
+    }
     for (int w = 0; w < pool_size(p); w++) {
-        pid_t pid = pool_worker_pid(p, w);
-        char list[SAY_MAX / 2] = "";
-        for (int i = 0, at = 0; i < tasks && at < (int)sizeof list - 8; i++)
-            if (answers[i].pid == pid)
-                at += snprintf(list + at, sizeof list - (size_t)at, " %d", i);
-        say("parent %-6ld  worker %ld ran tasks:%s", (long)getpid(), (long)pid,
-            list[0] ? list : " none");
+        int ran = 0;
+        for (int i = 0; i < tasks; i++)
+            ran |= answers[i].pid == pool_worker_pid(p, w);
+        if (!ran)
+            list_tasks(p, answers, (int)tasks, pool_worker_pid(p, w));
     }
     pool_close(p);              /* no more tasks... */
-    if (pool_join(p) != 0)      /* ...then wait for the workers to end */
-        ok = 0;
+    joined = pool_join(p) == 0; /* ...then wait for the workers to end */
     double busy = 0;
     for (int i = 0; i < tasks; i++)
         busy += answers[i].ended - answers[i].started;
@@ -169,14 +191,19 @@ int main(int argc, char *argv[])
         (long)getpid(), busy, now_seconds() - began);
 
     int most = max_running(answers, (int)tasks);
+    ok = joined && failed == 0 && wrong == 0 && most <= workers;
     say("parent %-6ld  self-check: %ld tasks, each result back once and matching its task; "
         "at most %d ran at once (limit %ld): %s", (long)getpid(), tasks, most, workers,
-        ok && most <= workers ? "OK" : "FAILED");
+        ok ? "OK" : "FAILED");
+    if (!ok)
+        say("parent %-6ld  FAILED because: %d failed, %d wrong, %s the limit, join() %s",
+            (long)getpid(), failed, wrong, most > workers ? "over" : "within",
+            joined ? "returned 0" : "failed");
 
     for (int i = 0; i < tasks; i++)
         pool_result_free(handles[i]);
     free(handles);
     free(answers);
     pool_free(p);
-    return ok && most <= workers ? 0 : 1;
+    return ok ? 0 : 1;
 }

@@ -117,6 +117,25 @@ def parse_args(parser):
     return args
 
 
+def join_all(procs):
+    """Join the processes in the order they end, as join_all() does in C
+    (common/proc.c): once one has failed (exitcode not 0), terminate() each
+    one still running, which may be waiting for the failed one for ever,
+    before it is joined. Returns how many did not end with 0."""
+    from multiprocessing.connection import wait
+    running, failed = list(procs), 0
+    while running:
+        ended = wait([p.sentinel for p in running])
+        for p in [p for p in running if p.sentinel in ended]:
+            p.join()
+            running.remove(p)
+            failed += p.exitcode != 0
+            if failed == 1 and p.exitcode != 0:
+                for other in running:
+                    other.terminate()
+    return failed
+
+
 def int_in(low, high):
     """An argparse type: a whole number from low to high, as arg_long() checks."""
     def whole_number(text):

@@ -165,10 +165,15 @@ barrier_demo_checks() {
 # them, and end with 1. ARGS make the run far longer than the test's wait
 # (100 rounds, 100 items, paced), so the worker is still needed.
 kill_one_checks() {
-    local program=$1 out=$BATS_TEST_TMPDIR/out main victim tries
-    shift
-    # shellcheck disable=SC2086  # WB_WRAP is a command line of its own
-    WORKBOOK_PACE=1 $WB_WRAP "$WB_BIN_ROOT/chapters/08-event/$program" "$@" >"$out" 2>&1 3>&- &
+    local impl=$1 program=$2 out=$BATS_TEST_TMPDIR/out main victim tries
+    shift 2
+    if [ "$impl" = py ]; then
+        need_python
+        WORKBOOK_PACE=1 "$WB_PYTHON" -S "$WB_ROOT/chapters/08-event/$program.py" "$@" >"$out" 2>&1 3>&- &
+    else
+        # shellcheck disable=SC2086  # WB_WRAP is a command line of its own
+        WORKBOOK_PACE=1 $WB_WRAP "$WB_BIN_ROOT/chapters/08-event/$program" "$@" >"$out" 2>&1 3>&- &
+    fi
     main=$!
     tries=$((WB_TIMEOUT * 10))
     until victim=$(sed -nE 's/^(worker 1|consumer 1) +\(([0-9]+)\): .*/\2/p' "$out" | head -n 1) && [ -n "$victim" ]; do
@@ -196,8 +201,14 @@ kill_one_checks() {
 }
 
 @test "barrier_demo: a worker killed: main stops and reaps the others, ends with 1" {
-    kill_one_checks barrier_demo -n 3 -r 100
+    kill_one_checks c barrier_demo -n 3 -r 100
+}
+@test "barrier_demo.py: a worker killed: main stops and joins the others, ends with 1" {
+    kill_one_checks py barrier_demo -n 3 -r 100
 }
 @test "condition_demo: a consumer killed: main stops and reaps the others, ends with 1" {
-    kill_one_checks condition_demo -n 2 -c 100
+    kill_one_checks c condition_demo -n 2 -c 100
+}
+@test "condition_demo.py: a consumer killed: main stops and joins the others, ends with 1" {
+    kill_one_checks py condition_demo -n 2 -c 100
 }

@@ -15,7 +15,7 @@ import sys
 from multiprocessing import Process
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "common"))
-from workbook import int_in, parse_args, say  # noqa: E402
+from workbook import int_in, join_all, parse_args, say  # noqa: E402
 
 MAX_WRITERS = 8
 MAX_SIZE = 1 << 20
@@ -65,10 +65,8 @@ def round_of(writers, records, size, pipe_buf):
         for i, letter in enumerate(letters):
             counts[i] += block.count(letter)
     os.close(r)
-    for p in procs:
-        p.join()
-        if p.exitcode != 0:
-            sys.exit(f"a writer failed with exitcode {p.exitcode}")
+    if join_all(procs):
+        sys.exit("pipe_atomic.py: a writer failed: the others were stopped and joined")
     ok = True
     if size <= pipe_buf:
         say(f"reader ({me}): {blocks} records read, {torn} torn (expected 0: guaranteed)")

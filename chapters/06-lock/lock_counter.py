@@ -14,7 +14,7 @@ import sys
 from multiprocessing import Event, Lock, Process, Value
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "common"))
-from workbook import int_in, parse_args  # noqa: E402
+from workbook import int_in, join_all, parse_args  # noqa: E402
 
 
 def add(counter, lock, count, locked, gate):
@@ -50,10 +50,8 @@ def main():
     for w in workers:
         w.start()
     gate.set()
-    for w in workers:
-        w.join()
-        if w.exitcode != 0:
-            sys.exit(f"lock_counter.py: worker {w.pid} failed")
+    if join_all(workers):
+        sys.exit("lock_counter.py: a worker failed: the others were stopped and joined")
 
     print(f"{me}: counter = {counter.value} (expected {expected})", flush=True)
     if counter.value == expected:

@@ -16,7 +16,7 @@ import tempfile
 from multiprocessing import Lock, Process
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "common"))
-from workbook import int_in, pace, parse_args  # noqa: E402
+from workbook import int_in, join_all, pace, parse_args  # noqa: E402
 
 
 def write_lines(path, label, lines):
@@ -64,10 +64,8 @@ def main():
                    Process(target=writer_acquire, args=(lock, path, args.lines, args.locked))]
         for w in writers:
             w.start()
-        for w in writers:
-            w.join()
-            if w.exitcode != 0:
-                sys.exit(f"lock_demo.py: writer {w.pid} failed")
+        if join_all(writers):
+            sys.exit("lock_demo.py: a writer failed: the other was stopped and joined")
 
         print(f"{me}: the file, as the writers left it:", flush=True)
         runs, last = 0, None

@@ -13,7 +13,7 @@ import sys
 from multiprocessing import Barrier, Process
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "common"))
-from workbook import int_in, pace, parse_args, say  # noqa: E402
+from workbook import int_in, join_all, pace, parse_args, say  # noqa: E402
 
 
 def worker(barrier, n, rounds):
@@ -39,10 +39,8 @@ def main():
                for n in range(1, args.workers + 1)]
     for w in workers:
         w.start()
-    for w in workers:
-        w.join()
-        if w.exitcode != 0:
-            sys.exit(f"barrier_demo.py: worker {w.pid} failed")
+    if join_all(workers):
+        sys.exit("barrier_demo.py: a worker failed: the others were stopped and joined")
     say(f"{me}: all {args.workers} workers finished {args.rounds} rounds")
 
 

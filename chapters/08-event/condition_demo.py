@@ -15,7 +15,7 @@ import sys
 from multiprocessing import Condition, Lock, Process, RawArray, RawValue
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "common"))
-from workbook import int_in, pace, parse_args, say  # noqa: E402
+from workbook import int_in, join_all, pace, parse_args, say  # noqa: E402
 
 
 class Buffer:
@@ -88,10 +88,8 @@ def main():
     procs += [Process(target=consumer, args=(buf, n)) for n in range(1, args.consumers + 1)]
     for p in procs:
         p.start()
-    for p in procs:
-        p.join()
-        if p.exitcode != 0:
-            sys.exit(f"condition_demo.py: process {p.pid} failed")
+    if join_all(procs):
+        sys.exit("condition_demo.py: a process failed: the others were stopped and joined")
     say(f"{me}: {buf.consumed.value} items consumed (expected {args.items})")
     if buf.consumed.value != args.items:
         sys.exit("condition_demo.py: items were lost or taken twice")

@@ -15,7 +15,7 @@ import sys
 from multiprocessing import Event, Process
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "common"))
-from workbook import int_in, pace, pace_factor, parse_args, say  # noqa: E402
+from workbook import int_in, join_all, pace, pace_factor, parse_args, say  # noqa: E402
 
 TIMEOUT = 2.0       # seconds (times WORKBOOK_PACE), as in the tutorial
 
@@ -63,10 +63,8 @@ def main():
     procs += [Process(target=wait_for_event, args=(e,)) for _ in range(args.waiters)]
     for p in procs:
         p.start()
-    for p in procs:
-        p.join()
-        if p.exitcode != 0:
-            sys.exit(f"event_demo.py: process {p.pid} failed")
+    if join_all(procs):
+        sys.exit("event_demo.py: a process failed: the others were stopped and joined")
     e.clear()
     say(f"{me}: every process has ended; after e.clear(), e.is_set() -> {e.is_set()}")
 

@@ -243,7 +243,8 @@ pool_files_default() {
 @test "pool_files.py: by default, the current folder" { pool_files_default py; }
 
 # ---- a reader that goes (./demo | head) -------------------------------------
-# pool_map's lesson size (-m) is not what this tests: a smaller one.
+# The lesson's sizes are not what this tests: pool_map a smaller limit,
+# pool_files a small folder (by default it reads every file under ".").
 @test "05-pool: every program and twin ends cleanly when its reader goes (| head -n 1, -n 3)" {
-    head_table 05-pool 'pool_map -m 2000'
+    head_table 05-pool 'pool_map -m 2000' "pool_files -d $WB_ROOT/common"
 }

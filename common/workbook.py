@@ -27,7 +27,6 @@ def say(text):
     unbuffered, PYTHONUNBUFFERED=1, and then lines of two processes can mix.)
     Never mix it with print() to stdout in one program: print()'s buffered
     lines would come out after say()'s, whatever the order of the calls."""
-    global _gone
     data = (text + "\n").encode()
     if len(data) > SAY_MAX:                   # as say.c: cut it, and say so
         data = data[:SAY_MAX - 4] + b"...\n"

@@ -44,12 +44,8 @@ BACKGROUND_RUNS=()
 start_run() {
     local file=$BATS_FILE_TMPDIR/$1 impl=$2 program=$3 limit
     shift 3
-    if [ "$impl" = py ]; then
-        set -- "$WB_PYTHON" -S "$WB_ROOT/chapters/03-pipe/$program.py" "$@"
-    else
-        # shellcheck disable=SC2086  # WB_WRAP is a command line of its own
-        set -- $WB_WRAP "$WB_BIN_ROOT/chapters/03-pipe/$program" "$@"
-    fi
+    program_command "$impl" 03-pipe "$program"
+    set -- "${WB_CMD[@]}" "$@"
     time_limit limit
     printf '%s\n' "$*" >"$file.cmd"
     {

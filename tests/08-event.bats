@@ -167,13 +167,9 @@ barrier_demo_checks() {
 kill_one_checks() {
     local impl=$1 program=$2 out=$BATS_TEST_TMPDIR/out main victim tries
     shift 2
-    if [ "$impl" = py ]; then
-        need_python
-        WORKBOOK_PACE=1 "$WB_PYTHON" -S "$WB_ROOT/chapters/08-event/$program.py" "$@" >"$out" 2>&1 3>&- &
-    else
-        # shellcheck disable=SC2086  # WB_WRAP is a command line of its own
-        WORKBOOK_PACE=1 $WB_WRAP "$WB_BIN_ROOT/chapters/08-event/$program" "$@" >"$out" 2>&1 3>&- &
-    fi
+    [ "$impl" = c ] || need_python
+    program_command "$impl" 08-event "$program"
+    WORKBOOK_PACE=1 "${WB_CMD[@]}" "$@" >"$out" 2>&1 3>&- &
     main=$!
     tries=$((WB_TIMEOUT * 10))
     until victim=$(sed -nE 's/^(worker 1|consumer 1) +\(([0-9]+)\): .*/\2/p' "$out" | head -n 1) && [ -n "$victim" ]; do

@@ -29,14 +29,9 @@ not_executable() {
 run_failing() {
     local impl=$1 program=$2 limit started
     shift 2
-    local -a cmd
-    if [ "$impl" = c ]; then
-        # shellcheck disable=SC2206  # WB_WRAP is a command line of its own
-        cmd=($WB_WRAP "$WB_BIN_ROOT/chapters/$CH/$program")
-    else
-        need_python
-        cmd=("$WB_PYTHON" -S "$WB_ROOT/chapters/$CH/$program.py")
-    fi
+    [ "$impl" = c ] || need_python
+    program_command "$impl" "$CH" "$program"
+    local -a cmd=("${WB_CMD[@]}")
     time_limit limit
     started=$SECONDS
     run ! --separate-stderr timeout -k 5 "$limit" "${cmd[@]}" "$@"
@@ -426,14 +421,9 @@ subprocess_timeout_in_time() {
 # is reaped; then the program dies of SIGTERM too (status 143).
 subprocess_timeout_forward() {
     local impl=$1 fifo="$BATS_TEST_TMPDIR/fifo" line pid child rest st=0
-    local -a cmd
-    if [ "$impl" = c ]; then
-        # shellcheck disable=SC2206  # WB_WRAP is a command line of its own
-        cmd=($WB_WRAP "$WB_BIN_ROOT/chapters/$CH/subprocess_timeout")
-    else
-        need_python
-        cmd=("$WB_PYTHON" -S "$WB_ROOT/chapters/$CH/subprocess_timeout.py")
-    fi
+    [ "$impl" = c ] || need_python
+    program_command "$impl" "$CH" subprocess_timeout
+    local -a cmd=("${WB_CMD[@]}")
     mkfifo "$fifo"
     "${cmd[@]}" -t 60 -- sh -c 'sleep 60; echo never' > "$fifo" 2>&1 &
     pid=$!

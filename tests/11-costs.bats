@@ -191,13 +191,9 @@ interrupted_checks() {
     local impl=$1 prog=$2 row=$3 scale pattern
     scale=$(unique_scale)
     pattern="$prog(\.py)? -r $row -s $scale"
-    if [ "$impl" = py ]; then
-        need_python
-        term_while_measuring "$pattern" "$WB_PYTHON" -S "$WB_ROOT/chapters/11-costs/$prog.py" -r "$row" -s "$scale"
-    else
-        # shellcheck disable=SC2086  # WB_WRAP is a command line of its own
-        term_while_measuring "$pattern" $WB_WRAP "$WB_BIN_ROOT/chapters/11-costs/$prog" -r "$row" -s "$scale"
-    fi
+    [ "$impl" = c ] || need_python
+    program_command "$impl" 11-costs "$prog"
+    term_while_measuring "$pattern" "${WB_CMD[@]}" -r "$row" -s "$scale"
     [ "$status" -eq 143 ] || fail_run "expected death by SIGTERM (143), status $status"
     assert_no_process_left "$pattern"
 }

@@ -49,15 +49,14 @@ replay_inputs() {
 
 # ---- the checker's runner: it must see what it is there to see ------------
 build_wbrun() {
-    "${CC:-cc}" -O1 -g -Wall -Wextra -o "$TOOLS/wbrun" "$WB_ROOT/tests/check/wbrun.c" \
-        || fail_run "cannot build wbrun"
+    wbrun_built
     "${CC:-cc}" -std=c11 -O1 -g -Wall -Wextra -o "$TOOLS/fdshim" "$WB_ROOT/tests/check/fdshim.c" \
         || fail_run "cannot build fdshim"
 }
 
 @test "wbrun: a clean program leaves nothing, and the signal comes after the line asked for" {
     build_wbrun
-    run_limited "$TOOLS/wbrun" -g 2 -k 15 -n 2 -- sh -c 'echo one; echo two; exec sleep 5'
+    run_limited "$WB_WBRUN" -g 2 -k 15 -n 2 -- sh -c 'echo one; echo two; exec sleep 5'
     assert_success
     assert_line --regexp '^leftovers=0$'
     assert_line --regexp '^lines=2$'
@@ -68,7 +67,7 @@ build_wbrun() {
 @test "wbrun -H: the pipe is closed after the lines asked for, as head does" {
     build_wbrun
     # A writer that never stops: it ends only when its reader has gone.
-    run_limited "$TOOLS/wbrun" -H 2 -o "$BATS_TEST_TMPDIR/out" -- sh -c 'echo one; echo two; while :; do echo more; done'
+    run_limited "$WB_WBRUN" -H 2 -o "$BATS_TEST_TMPDIR/out" -- sh -c 'echo one; echo two; while :; do echo more; done'
     assert_success
     assert_line 'status=signal:13'
     assert_line 'leftovers=0'
@@ -77,7 +76,7 @@ build_wbrun() {
 
 @test "wbrun: a process left behind is found, killed and reported" {
     build_wbrun
-    run_limited "$TOOLS/wbrun" -g 0.3 -- sh -c 'sleep 30 & exit 0'
+    run_limited "$WB_WBRUN" -g 0.3 -- sh -c 'sleep 30 & exit 0'
     assert_success
     assert_line --regexp '^leftovers=1$'
     assert_line --regexp '^leftover [0-9]+ . sleep$'
@@ -87,7 +86,7 @@ build_wbrun() {
     command -v setsid >/dev/null || skip "no setsid command"
     [ -d /proc/self ] || skip "wbrun finds escaped processes through /proc (Linux)"
     build_wbrun
-    run_limited "$TOOLS/wbrun" -g 0.3 -- sh -c 'setsid sleep 30 & sleep 0.2; exit 0'
+    run_limited "$WB_WBRUN" -g 0.3 -- sh -c 'setsid sleep 30 & sleep 0.2; exit 0'
     assert_success
     assert_line --regexp '^leftover [0-9]+ . sleep$'
 }
@@ -98,7 +97,7 @@ build_wbrun() {
     ln -sf "$TOOLS/fdshim" "$TOOLS/shims/cat"
     # Under wbrun: it hands the shell only 0, 1 and 2 (bats holds others).
     WB_FDLOG=$BATS_TEST_TMPDIR/fdlog WB_SHIM_DIR=$TOOLS/shims PATH="$TOOLS/shims:$PATH" \
-        run_limited "$TOOLS/wbrun" -- sh -c 'cat </dev/null; exec 7</dev/null; cat </dev/null'
+        run_limited "$WB_WBRUN" -- sh -c 'cat </dev/null; exec 7</dev/null; cat </dev/null'
     assert_success
     run cat "$BATS_TEST_TMPDIR/fdlog"
     [ "${lines[0]}" = "cat ok" ] || fail_run "first cat: no descriptor beyond 2"

@@ -83,6 +83,11 @@ time_limit() {
     fi
 }
 
+# What a sanitizer or valgrind prints when it finds something: a run that
+# printed it fails, whatever its status (here, in tests/usage-table and in
+# tests/head-table, which get it from run_table).
+WB_REPORT_RE='ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:|==[0-9]+== '
+
 # refuse_bad_end LIMIT ELAPSED CMD...: after a run of CMD under `timeout`
 # (status and stderr set), refuse a hang, a sanitizer report or a valgrind
 # error whatever the test expects of the status. (timeout's own status 137
@@ -94,7 +99,7 @@ refuse_bad_end() {
     if [ "$status" -eq 124 ] || { [ "$status" -eq 137 ] && [ "$elapsed" -ge "$limit" ]; }; then
         fail_run "timed out after ${limit}s: $*"
     fi
-    if [[ "${stderr-}" =~ (ERROR:\ AddressSanitizer|ERROR:\ LeakSanitizer|runtime\ error:|==[0-9]+==\ ) ]]; then
+    if [[ ${stderr-} =~ $WB_REPORT_RE ]]; then
         fail_run "sanitizer or valgrind report from: $*"
     fi
 }
@@ -116,6 +121,18 @@ run_c() {
     [ -x "$path" ] || fail_run "not built: $path (run make first)"
     # shellcheck disable=SC2086  # WB_WRAP is a command line of its own
     run_limited $WB_WRAP "$path" "$@"
+}
+
+# program_command c|py CHAPTER PROGRAM: sets the array WB_CMD to the command
+# that runs the C program (under WB_WRAP) or its twin, for a test that
+# starts it itself (in the background, or with a time limit of its own).
+program_command() {
+    if [ "$1" = py ]; then
+        WB_CMD=("$WB_PYTHON" -S "$WB_ROOT/chapters/$2/$3.py")
+    else
+        read -ra WB_CMD <<<"$WB_WRAP"
+        WB_CMD+=("$WB_BIN_ROOT/chapters/$2/$3")
+    fi
 }
 
 # twins_checked: the twins are checked (python3 is there, make test runs
@@ -255,6 +272,32 @@ assert_usage_error() {
     fi
 }
 
+# ---- tables: calls made outside bats -------------------------------------
+# run_table SCRIPT CALL_LIMIT ARGS...: run tests/SCRIPT with the suite's
+# settings in its environment (each of its calls limited to CALL_LIMIT
+# seconds, the whole to 10 time limits). Outside bats, a call costs a fork
+# and exec or two; inside a test, every command also runs bats' trap.
+run_table() {
+    local script=$1 call_limit=$2 limit
+    shift 2
+    time_limit limit 10
+    run timeout -k 5 "$limit" env WB_ROOT="$WB_ROOT" WB_BIN_ROOT="$WB_BIN_ROOT" WB_WRAP="$WB_WRAP" \
+        WB_PYTHON="$WB_PYTHON" WB_TWINS="${WB_TWINS:-}" WB_TIMEOUT="$call_limit" \
+        WB_WBRUN="${WB_WBRUN:-}" WB_REPORT_RE="$WB_REPORT_RE" "$WB_ROOT/tests/$script" "$@"
+}
+
+# wbrun_built: WB_WBRUN is tests/check/wbrun, built into build/tools (again
+# only when its source is newer; parallel test files may race to build it,
+# and each moves its own finished copy into place).
+wbrun_built() {
+    local src=$WB_ROOT/tests/check/wbrun.c
+    WB_WBRUN=$WB_ROOT/build/tools/wbrun
+    [ "$WB_WBRUN" -nt "$src" ] && return 0
+    mkdir -p "${WB_WBRUN%/*}" &&
+        "${CC:-cc}" -O1 -g -Wall -Wextra -o "$WB_WBRUN.$$" "$src" && mv -f "$WB_WBRUN.$$" "$WB_WBRUN" ||
+        fail "cannot build $src"
+}
+
 # ---- usage: one table per chapter ---------------------------------------
 # usage_table CHAPTER ['PROGRAM ARGS...'...]: every program of the chapter
 # (each *.c with a main, each name of its Makefile's EXTRA_PROGRAMS, or the
@@ -271,11 +314,7 @@ assert_usage_error() {
 # The calls are made outside bats, by tests/usage-table and, for the twins,
 # tests/usage-twins.py (see there why).
 usage_table() {
-    local limit
-    time_limit limit 10
-    run timeout -k 5 "$limit" env WB_ROOT="$WB_ROOT" WB_BIN_ROOT="$WB_BIN_ROOT" WB_WRAP="$WB_WRAP" \
-        WB_PYTHON="$WB_PYTHON" WB_TWINS="${WB_TWINS:-}" WB_TIMEOUT="$WB_TIMEOUT" \
-        "$WB_ROOT/tests/usage-table" "$@"
+    run_table usage-table "$WB_TIMEOUT" "$@"
     [ "$status" -eq 0 ] || fail "bad usage not refused as it should be (status $status):"$'\n'"$output"
 }
 
@@ -285,18 +324,11 @@ usage_table() {
 # program of the chapter and its twin, read by `head -n 1` and `head -n 3`
 # (tests/check/wbrun -H, which closes the pipe after those lines), ends in
 # time, with nothing left running and no BrokenPipeError: see
-# tests/head-table. wbrun is built once into build/tools.
+# tests/head-table.
 head_table() {
-    local limit run_limit bin=$WB_ROOT/build/tools/wbrun src=$WB_ROOT/tests/check/wbrun.c
-    if ! [ "$bin" -nt "$src" ]; then
-        mkdir -p "${bin%/*}" &&
-            "${CC:-cc}" -O1 -g -Wall -Wextra -o "$bin.$$" "$src" && mv -f "$bin.$$" "$bin" ||
-            fail "cannot build $src"
-    fi
+    local run_limit
+    wbrun_built
     time_limit run_limit
-    time_limit limit 10
-    run timeout -k 5 "$limit" env WB_ROOT="$WB_ROOT" WB_BIN_ROOT="$WB_BIN_ROOT" WB_WRAP="$WB_WRAP" \
-        WB_PYTHON="$WB_PYTHON" WB_TWINS="${WB_TWINS:-}" WB_TIMEOUT="$run_limit" WB_WBRUN="$bin" \
-        "$WB_ROOT/tests/head-table" "$@"
+    run_table head-table "$run_limit" "$@"
     [ "$status" -eq 0 ] || fail "not a clean end when the reader went (status $status):"$'\n'"$output"
 }

@@ -10,14 +10,31 @@
 
 #include "common.h"
 
-/* The usage line: set once by prog_init(), read by the usage messages.
- * (The program's name is kept by error.c, which every message needs.) */
+/* The help text: set once by prog_init(), read by -h and the usage
+ * errors. Its first line is the usage line; the lines after it describe
+ * the options. (The program's name is kept by error.c.) */
 static const char *usage_text = "";
 
-static void print_usage(int fd)
+/* The length of the usage line: the help text up to its first newline. */
+static int usage_length(void)
 {
+    return (int)strcspn(usage_text, "\n");
+}
+
+/* -h and --help: the usage line, then the lines after it as they are. */
+static noreturn void print_help(void)
+{
+    const char *line = usage_text + usage_length();
+
     /* No space after the name of a program without options. */
-    say_to(fd, "usage: %s%s%s", prog_name(), usage_text[0] != '\0' ? " " : "", usage_text);
+    say("usage: %s%s%.*s", prog_name(), usage_length() > 0 ? " " : "",
+        usage_length(), usage_text);
+    while (*line == '\n') {
+        line++;
+        say("%.*s", (int)strcspn(line, "\n"), line);
+        line += strcspn(line, "\n");
+    }
+    exit(0);
 }
 
 void usage_error(const char *fmt, ...)
@@ -35,24 +52,22 @@ void usage_error(const char *fmt, ...)
             *c = '?';
     fflush(stdout);
     /* One line: what is wrong, then how to call the program. */
-    say_to(STDERR_FILENO, "%s: %s; usage: %s%s%s", prog_name(), msg, prog_name(),
-           usage_text[0] != '\0' ? " " : "", usage_text);
+    say_to(STDERR_FILENO, "%s: %s; usage: %s%s%.*s", prog_name(), msg, prog_name(),
+           usage_length() > 0 ? " " : "", usage_length(), usage_text);
     exit(2);
 }
 
-void prog_init(int argc, char *argv[], const char *usage)
+void prog_init(int argc, char *argv[], const char *help)
 {
     if (argc > 0 && argv[0] != NULL && argv[0][0] != '\0') {
         const char *slash = strrchr(argv[0], '/');
         set_prog_name(slash ? slash + 1 : argv[0]);
     }
-    usage_text = usage;
+    usage_text = help;
     /* getopt knows no long options; --help is the one we answer. */
     for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
-        if (strcmp(argv[i], "--help") == 0) {
-            print_usage(STDOUT_FILENO);
-            exit(0);
-        }
+        if (strcmp(argv[i], "--help") == 0)
+            print_help();
     if (pace_factor() < 0)      /* a bad WORKBOOK_PACE is refused now */
         usage_error("WORKBOOK_PACE must be a number from 0 to %g, not '%s'",
                     PACE_MAX, getenv("WORKBOOK_PACE"));
@@ -70,8 +85,7 @@ int get_option(int argc, char *argv[], const char *optstring)
     opt = getopt(argc, argv, spec);
     switch (opt) {
     case 'h':
-        print_usage(STDOUT_FILENO);
-        exit(0);
+        print_help();
     case '?':
         usage_error("unknown option '-%c'", optopt);
     case ':':

@@ -105,14 +105,18 @@ void set_cloexec(int fd);
 void set_nonblocking(int fd);
 
 /* ---- arguments (args.c) -------------------------------------------------
- * prog_init(argc, argv, "[-n WORKERS] [-c COUNT]") records the program's
- * name and usage line, answers --help, and checks WORKBOOK_PACE.
- * get_option() is getopt(3) with the workbook's conventions: -h prints the
- * usage on stdout and exits 0; an unknown option or a missing value is a
- * usage error. arg_long()/arg_double() range-check a value. no_operands()
- * refuses arguments left after the options. A usage error is ONE line on
- * stderr, then exit status 2. */
-void prog_init(int argc, char *argv[], const char *usage);
+ * prog_init(argc, argv, HELP) records the program's name and help text,
+ * answers --help, and checks WORKBOOK_PACE. HELP's first line is the usage
+ * line ("[-n WORKERS] [-c TASKS]"); each line after it describes one option
+ * ("  -n WORKERS  worker processes (default 4)"), and the last one names
+ * the Python it mirrors. get_option() is getopt(3) with the workbook's
+ * conventions: -h prints the whole help text on stdout and exits 0; an
+ * unknown option or a missing value is a usage error. arg_long() and
+ * arg_double() range-check a value. no_operands() refuses arguments left
+ * after the options. A usage error is ONE line on stderr (what is wrong,
+ * then the usage line), then exit status 2. The option letters follow one
+ * table, in common/README.md. */
+void prog_init(int argc, char *argv[], const char *help);
 int get_option(int argc, char *argv[], const char *optstring);
 long arg_long(const char *text, int opt, long min, long max);
 double arg_double(const char *text, int opt, double min, double max);

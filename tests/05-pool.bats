@@ -25,14 +25,14 @@ each_task() {
 # Besides what -h and the ranges tell: pool_map refuses more slices than
 # numbers, and pool_files a folder that is not there or is a file.
 @test "05-pool: every program and twin answers -h and refuses bad usage" {
-    usage_table 05-pool 'pool_map -m 10 -s 11' 'pool_files -d /nonexistent/folder' 'pool_files -d /etc/passwd'
+    usage_table 05-pool 'pool_map -s 10 -c 11' 'pool_files -d /nonexistent/folder' 'pool_files -d /etc/passwd'
 }
 
 # ---- pool_demo -------------------------------------------------------------
 # pool_demo_checks IMPL WORKERS TASKS [PACE]
 pool_demo_checks() {
     local impl=$1 workers=$2 tasks=$3
-    WORKBOOK_PACE=${4:-0} run_impl "$impl" 05-pool pool_demo -n "$workers" -t "$tasks"
+    WORKBOOK_PACE=${4:-0} run_impl "$impl" 05-pool pool_demo -n "$workers" -c "$tasks"
     assert_success
     # The workers are started up front, before any task...
     local started
@@ -115,7 +115,7 @@ pool_errors_checks() {
 # ---- pool_apply ------------------------------------------------------------
 pool_apply_checks() {
     local impl=$1 tasks=4 steps
-    run_impl "$impl" 05-pool pool_apply -n 3 -t $tasks
+    run_impl "$impl" 05-pool pool_apply -n 3 -c $tasks
     assert_success
     # apply blocks: each task starts, ends and its value is back in the
     # parent before the parent gives the next one.
@@ -151,7 +151,7 @@ slice_rows() {
 pool_map_checks() {
     local impl=$1
     # pi(10000) = 1229: an answer known independently of both programs.
-    run_impl "$impl" 05-pool pool_map -n 3 -m 10000 -s 13
+    run_impl "$impl" 05-pool pool_map -n 3 -s 10000 -c 13
     assert_success
     assert_line --regexp "^parent +[0-9]+ +counting the primes below 10000 in 13 slices, serially and with Pool\(3\)\.map$"
     assert_line --regexp "^parent +[0-9]+ +Pool\(3\)\.map, chunksize 2: +[0-9.]+ s +\(speed-up [0-9.]+x with 3 workers\)$"
@@ -161,11 +161,11 @@ pool_map_checks() {
     local three
     three=$(slice_rows)
     # One worker, one item per chunk: the same results, in the same order.
-    run_impl "$impl" 05-pool pool_map -n 1 -m 10000 -s 13 -k 1
+    run_impl "$impl" 05-pool pool_map -n 1 -s 10000 -c 13 -k 1
     assert_success
     assert_line --regexp "^parent +[0-9]+ +Pool\(1\)\.map, chunksize 1: .*with 1 worker\)$"
     [ "$(slice_rows)" = "$three" ] || fail_run "Pool(1) and Pool(3) gave different results"
-    run_impl "$impl" 05-pool pool_map -n 2 -m 10000 -s 1
+    run_impl "$impl" 05-pool pool_map -n 2 -s 10000 -c 1
     assert_success
     assert_line --regexp "^parent +[0-9]+ +slices +0 to +0: 1229$"
     assert_line --regexp "^parent +[0-9]+ +self-check: .*: OK$"
@@ -246,5 +246,5 @@ pool_files_default() {
 # The lesson's sizes are not what this tests: pool_map a smaller limit,
 # pool_files a small folder (by default it reads every file under ".").
 @test "05-pool: every program and twin ends cleanly when its reader goes (| head -n 1, -n 3)" {
-    head_table 05-pool 'pool_map -m 2000' "pool_files -d $WB_ROOT/common"
+    head_table 05-pool 'pool_map -s 2000' "pool_files -d $WB_ROOT/common"
 }

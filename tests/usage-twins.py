@@ -2,9 +2,12 @@
 
     python3 -S usage-twins.py SECONDS < CASES
 
-CASES: for each twin a line "twin PATH", then a line "bad ARGS..." for each
-further call it must refuse (the words split on spaces). Each twin must
-answer -h with its usage on stdout and status 0, and refuse, with status 2,
+CASES: for each twin a line "twin PATH", then a line "option LINE" for each
+option its C program's -h describes (spaces squeezed), and a line "bad
+ARGS..." for each further call it must refuse (the words split on spaces).
+Each twin must answer -h with its usage on stdout and status 0, describe
+the same options as its C program in the same words (argparse's lines,
+spaces squeezed, -h itself left out), and refuse, with status 2,
 nothing on stdout and the usage on stderr: an option its usage does not
 name, a bad WORKBOOK_PACE, and each "bad" call. One line is printed for
 each call that does not behave so; the status is 1 if there was one.
@@ -55,6 +58,7 @@ def call(path, args, pace, seconds, out, err):
                 os.dup2(os.open(name, flags), fd)
             signal.alarm(seconds)
             os.environ["WORKBOOK_PACE"] = pace
+            os.environ["COLUMNS"] = "100"     # argparse's width for -h
             sys.argv = [path] + args
             sys.path[0] = os.path.dirname(path)
             try:
@@ -79,6 +83,22 @@ def call(path, args, pace, seconds, out, err):
         return os.waitstatus_to_exitcode(status), o.read(), e.read()
 
 
+def described_options(help_text):
+    """argparse's lines for the options (an option's help may go on over
+    more lines), spaces squeezed, without -h's own."""
+    options, current = [], None
+    for line in help_text.split("\n"):
+        if line.startswith("  -"):
+            current = line.split()
+            options.append(current)
+        elif line.startswith("   ") and current is not None:
+            current += line.split()             # the help goes on
+        else:
+            current = None                      # an operand, or a new section
+    options = [" ".join(words) for words in options]
+    return [option for option in options if not option.startswith("-h, --help")]
+
+
 def main():
     seconds = int(float(sys.argv[1]))
     pace = os.environ.get("WORKBOOK_PACE", "0")
@@ -86,9 +106,11 @@ def main():
     for line in sys.stdin:
         word, _, rest = line.rstrip("\n").partition(" ")
         if word == "twin":
-            twins.append((rest, []))
+            twins.append((rest, [], []))
+        elif word == "option" and twins:
+            twins[-1][1].append(rest)
         elif word == "bad" and twins:
-            twins[-1][1].append(rest.split())
+            twins[-1][2].append(rest.split())
     failures = 0
     with tempfile.TemporaryDirectory() as tmp:
         out, err = os.path.join(tmp, "out"), os.path.join(tmp, "err")
@@ -109,11 +131,15 @@ def main():
                 report(path, args, pace_used,
                        "expected status 2, nothing on stdout, the usage on stderr", result)
 
-        for path, bad in twins:
+        for path, options, bad in twins:
             result = call(path, ["-h"], pace, seconds, out, err)
             if result[0] != 0 or "usage:" not in result[1]:
                 report(path, ["-h"], pace, "expected the usage on stdout, status 0", result)
                 continue
+            described = described_options(result[1])
+            if described != options:
+                report(path, ["-h"], pace, "expected the C program's option lines "
+                       f"{options}, not {described}", result)
             usage = result[1][result[1].index("usage:"):].split("\n\n")[0]
             unused = next(c for c in "ZQYXWVU" if "-" + c not in usage)
             refused(path, ["-" + unused])

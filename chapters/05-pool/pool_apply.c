@@ -13,7 +13,7 @@
  * Python:  pool.apply(task, (i,))                  -> the value
  *          h = pool.apply_async(task, (i,)); h.get(timeout=0.5); h.ready()
  *          (pool_apply.py)
- * Usage:   ./pool_apply [-n WORKERS] [-t TASKS]
+ * Usage:   ./pool_apply [-n WORKERS] [-c TASKS]
  * Look for: in part 1 each task ends before the next starts, and apply
  * returns only after its task's end line; part 1 takes about the sum of the
  * tasks' times, part 2 about the longest. Racy: the order of the workers'
@@ -78,8 +78,11 @@ int main(int argc, char *argv[])
     long me = (long)getpid();
     int opt, ok = 1;
 
-    prog_init(argc, argv, "[-n WORKERS] [-t TASKS]");
-    while ((opt = get_option(argc, argv, "n:t:")) != -1) {
+    prog_init(argc, argv, "[-n WORKERS] [-c TASKS]\n"
+              "  -n WORKERS  worker processes in the pool (default 3)\n"
+              "  -c TASKS    tasks run by each of apply and apply_async (default 3)\n"
+              "Python: multiprocessing.Pool, apply and apply_async (twin: pool_apply.py)");
+    while ((opt = get_option(argc, argv, "n:c:")) != -1) {
         if (opt == 'n')
             workers = arg_long(optarg, opt, 1, 64);
         else

@@ -4,7 +4,7 @@ The C twin is pool_apply.c (same options, same lines). Part 3's task waits
 for an Event handed to each worker by Pool(initializer=...): an Event, like
 a Queue, cannot travel as a task's argument. (The C program uses a pipe
 made before the pool, which every worker inherits.)
-Usage: python3 pool_apply.py [-n WORKERS] [-t TASKS]
+Usage: python3 pool_apply.py [-n WORKERS] [-c TASKS]
 Racy: the order of the workers' lines in part 2.
 """
 import argparse
@@ -41,8 +41,10 @@ def wait_for_go():
 
 def main():
     parser = argparse.ArgumentParser(description="apply blocks, apply_async does not")
-    parser.add_argument("-n", dest="workers", type=int_in(1, 64), default=3, metavar="WORKERS")
-    parser.add_argument("-t", dest="tasks", type=int_in(1, 100), default=3, metavar="TASKS")
+    parser.add_argument("-n", dest="workers", type=int_in(1, 64), default=3, metavar="WORKERS",
+                        help="worker processes in the pool (default %(default)s)")
+    parser.add_argument("-c", dest="tasks", type=int_in(1, 100), default=3, metavar="TASKS",
+                        help="tasks run by each of apply and apply_async (default %(default)s)")
     args = parse_args(parser)
     me = os.getpid()
     ok = True

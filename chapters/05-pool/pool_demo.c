@@ -13,7 +13,7 @@
  *              handles = [pool.apply_async(task, (i,)) for i in range(10)]
  *              pool.close(); pool.join()
  *              print([h.get() for h in handles])      (pool_demo.py)
- * Usage:   ./pool_demo [-n WORKERS] [-t TASKS]
+ * Usage:   ./pool_demo [-n WORKERS] [-c TASKS]
  * Look for: never more than 4 "start" lines open at once; each task starts
  * and ends once; a task's "waited" time is the time until a worker was
  * free; the worker pids are the 4 started up front, reused. The results
@@ -113,8 +113,11 @@ int main(int argc, char *argv[])
     long workers = 4, tasks = 10;
     int opt;
 
-    prog_init(argc, argv, "[-n WORKERS] [-t TASKS]");
-    while ((opt = get_option(argc, argv, "n:t:")) != -1) {
+    prog_init(argc, argv, "[-n WORKERS] [-c TASKS]\n"
+              "  -n WORKERS  worker processes in the pool (default 4)\n"
+              "  -c TASKS    tasks handed to the pool with apply_async (default 10)\n"
+              "Python: multiprocessing.Pool, apply_async (twin: pool_demo.py)");
+    while ((opt = get_option(argc, argv, "n:c:")) != -1) {
         if (opt == 'n')
             workers = arg_long(optarg, opt, 1, 64);
         else

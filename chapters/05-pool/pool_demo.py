@@ -1,7 +1,7 @@
 """pool_demo.py - a Pool of 4 workers runs 10 tasks: the others wait.
 
 The C twin is pool_demo.c (same options, same lines).
-Usage: python3 pool_demo.py [-n WORKERS] [-t TASKS]
+Usage: python3 pool_demo.py [-n WORKERS] [-c TASKS]
 Racy: which worker runs which task, and the order of different workers' lines.
 """
 import argparse
@@ -36,8 +36,10 @@ def max_running(answers):
 
 def main():
     parser = argparse.ArgumentParser(description="a Pool runs more tasks than it has workers")
-    parser.add_argument("-n", dest="workers", type=int_in(1, 64), default=4, metavar="WORKERS")
-    parser.add_argument("-t", dest="tasks", type=int_in(1, 1000), default=10, metavar="TASKS")
+    parser.add_argument("-n", dest="workers", type=int_in(1, 64), default=4, metavar="WORKERS",
+                        help="worker processes in the pool (default %(default)s)")
+    parser.add_argument("-c", dest="tasks", type=int_in(1, 1000), default=10, metavar="TASKS",
+                        help="tasks handed to the pool with apply_async (default %(default)s)")
     args = parse_args(parser)
     me = os.getpid()
 

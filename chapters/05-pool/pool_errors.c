@@ -89,7 +89,10 @@ int main(int argc, char *argv[])
     int opt, ok = 1;
     long me = (long)getpid();
 
-    prog_init(argc, argv, "[-n WORKERS]");
+    prog_init(argc, argv, "[-n WORKERS]\n"
+              "  -n WORKERS  worker processes in the pool (default 2)\n"
+              "Python: multiprocessing.Pool, a task that raises, a worker that dies "
+              "(twin: pool_errors.py)");
     while ((opt = get_option(argc, argv, "n:")) != -1)
         workers = arg_long(optarg, opt, 1, 64);
     no_operands(argc, argv);

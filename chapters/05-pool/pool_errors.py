@@ -52,7 +52,8 @@ def wait_forever():
 
 def main():
     parser = argparse.ArgumentParser(description="failing tasks and dying workers in a Pool")
-    parser.add_argument("-n", dest="workers", type=int_in(1, 64), default=2, metavar="WORKERS")
+    parser.add_argument("-n", dest="workers", type=int_in(1, 64), default=2, metavar="WORKERS",
+                        help="worker processes in the pool (default %(default)s)")
     args = parse_args(parser)
     me = os.getpid()
     ok = True

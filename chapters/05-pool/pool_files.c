@@ -226,7 +226,10 @@ int main(int argc, char *argv[])
     long me = (long)getpid();
     int opt;
 
-    prog_init(argc, argv, "[-d DIR] [-n WORKERS]");
+    prog_init(argc, argv, "[-d DIR] [-n WORKERS]\n"
+              "  -d DIR      the folder whose files are read (default .)\n"
+              "  -n WORKERS  worker processes in the pool (default: one per CPU)\n"
+              "Python: multiprocessing.Pool, map (twin: pool_files.py)");
     while ((opt = get_option(argc, argv, "d:n:")) != -1) {
         if (opt == 'd')
             dir = optarg;

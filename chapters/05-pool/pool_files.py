@@ -94,8 +94,10 @@ def walk(top):
 
 def main():
     parser = argparse.ArgumentParser(description="checksum every file under a folder, in parallel")
-    parser.add_argument("-d", dest="dir", default=".", metavar="DIR")
-    parser.add_argument("-n", dest="workers", type=int_in(1, 64), default=None, metavar="WORKERS")
+    parser.add_argument("-d", dest="dir", default=".", metavar="DIR",
+                        help="the folder whose files are read (default %(default)s)")
+    parser.add_argument("-n", dest="workers", type=int_in(1, 64), default=None, metavar="WORKERS",
+                        help="worker processes in the pool (default: one per CPU)")
     args = parse_args(parser)
     if not os.path.isdir(args.dir):
         parser.error(f"-d {args.dir}: not a folder")

@@ -12,7 +12,7 @@
  * that is why there are several per worker.
  *
  * Python:  with Pool() as pool: counts = pool.map(count_primes, slices)   (pool_map.py)
- * Usage:   ./pool_map [-n WORKERS] [-m LIMIT] [-s SLICES] [-k CHUNKSIZE]
+ * Usage:   ./pool_map [-n WORKERS] [-s LIMIT] [-c SLICES] [-k CHUNKSIZE]
  * Look for: the speed-up approaches the number of CPUs (not beyond it); the
  * results are identical to the serial ones. Not guaranteed: the times and
  * the speed-up, which depend on the machine and on what else runs on it.
@@ -69,18 +69,23 @@ int main(int argc, char *argv[])
     long me = (long)getpid();
     int opt;
 
-    prog_init(argc, argv, "[-n WORKERS] [-m LIMIT] [-s SLICES] [-k CHUNKSIZE]");
-    while ((opt = get_option(argc, argv, "n:m:s:k:")) != -1) {
+    prog_init(argc, argv, "[-n WORKERS] [-s LIMIT] [-c SLICES] [-k CHUNKSIZE]\n"
+              "  -n WORKERS    worker processes in the pool (default: one per CPU)\n"
+              "  -s LIMIT      count the primes below LIMIT (default 1000000)\n"
+              "  -c SLICES     cut 0..LIMIT into SLICES tasks (default 40)\n"
+              "  -k CHUNKSIZE  tasks sent to a worker at a time (default: Python's rule)\n"
+              "Python: multiprocessing.Pool, map (twin: pool_map.py)");
+    while ((opt = get_option(argc, argv, "n:s:c:k:")) != -1) {
         switch (opt) {
         case 'n': workers = arg_long(optarg, opt, 1, 64); break;
-        case 'm': limit = arg_long(optarg, opt, 2, 100000000); break;
-        case 's': slices = arg_long(optarg, opt, 1, 10000); break;
+        case 's': limit = arg_long(optarg, opt, 2, 100000000); break;
+        case 'c': slices = arg_long(optarg, opt, 1, 10000); break;
         default:  chunksize = arg_long(optarg, opt, 1, 10000); break;
         }
     }
     no_operands(argc, argv);
     if (slices > limit)
-        usage_error("-s %ld: more slices than numbers below %ld", slices, limit);
+        usage_error("-c %ld: more slices than numbers below %ld", slices, limit);
 
     struct slice *in = malloc(sizeof *in * (size_t)slices);
     long *serial = malloc(sizeof *serial * (size_t)slices);

@@ -3,7 +3,7 @@
 The C twin is pool_map.c (same options, same lines). Pure Python is far
 slower than C at the work itself, so the same limit takes longer here; the
 speed-up from the pool is what to compare.
-Usage: python3 pool_map.py [-n WORKERS] [-m LIMIT] [-s SLICES] [-k CHUNKSIZE]
+Usage: python3 pool_map.py [-n WORKERS] [-s LIMIT] [-c SLICES] [-k CHUNKSIZE]
 Not guaranteed: the times and the speed-up.
 """
 import argparse
@@ -36,15 +36,18 @@ def count_slice(bounds):
 
 def main():
     parser = argparse.ArgumentParser(description="Pool.map over CPU-bound work")
-    parser.add_argument("-n", dest="workers", type=int_in(1, 64), default=None, metavar="WORKERS")
-    parser.add_argument("-m", dest="limit", type=int_in(2, 100000000), default=1000000,
-                        metavar="LIMIT")
-    parser.add_argument("-s", dest="slices", type=int_in(1, 10000), default=40, metavar="SLICES")
+    parser.add_argument("-n", dest="workers", type=int_in(1, 64), default=None, metavar="WORKERS",
+                        help="worker processes in the pool (default: one per CPU)")
+    parser.add_argument("-s", dest="limit", type=int_in(2, 100000000), default=1000000,
+                        metavar="LIMIT", help="count the primes below LIMIT (default %(default)s)")
+    parser.add_argument("-c", dest="slices", type=int_in(1, 10000), default=40, metavar="SLICES",
+                        help="cut 0..LIMIT into SLICES tasks (default %(default)s)")
     parser.add_argument("-k", dest="chunksize", type=int_in(1, 10000), default=None,
-                        metavar="CHUNKSIZE")
+                        metavar="CHUNKSIZE",
+                        help="tasks sent to a worker at a time (default: Python's rule)")
     args = parse_args(parser)
     if args.slices > args.limit:
-        parser.error(f"-s {args.slices}: more slices than numbers below {args.limit}")
+        parser.error(f"-c {args.slices}: more slices than numbers below {args.limit}")
     me = os.getpid()
     limit, slices = args.limit, args.slices
     bounds = [(limit * i // slices, limit * (i + 1) // slices) for i in range(slices)]

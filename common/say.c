@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -66,21 +67,47 @@ static void put_line(int fd, const char *line, size_t n)
     sigprocmask(SIG_SETMASK, &old, NULL);
 }
 
+/* Colour is not the lesson, but it helps a class follow who said what: on
+ * a terminal, each process's lines on stdout come in a colour of its own,
+ * chosen by its pid (pid % 5: processes forked one after another get
+ * different colours, unless other pids come in between). The pid and role
+ * stay in the text. No colour when stdout is not a terminal (a pipe, a
+ * file, the tests), or when NO_COLOR is set to anything but "" (the
+ * no-color.org convention). workbook.py picks the same colours. */
+static const char *colour_of_line(int fd)
+{
+    static const char *const colours[] = {
+        "\033[36m", "\033[32m", "\033[33m", "\033[35m", "\033[34m"  /* cyan .. blue */
+    };
+    const char *no = getenv("NO_COLOR");
+
+    if (fd != STDOUT_FILENO || (no != NULL && no[0] != '\0') || !isatty(fd))
+        return NULL;
+    return colours[getpid() % 5];
+}
+
 void vsay_to(int fd, const char *fmt, va_list ap)
 {
-    char line[SAY_MAX];
-    int n = vsnprintf(line, sizeof line, fmt, ap);
+    char line[SAY_MAX + 16];
+    const char *colour = colour_of_line(fd);
+    size_t at = colour != NULL ? strlen(colour) : 0;
+    int n = vsnprintf(line + at, SAY_MAX, fmt, ap);
 
     if (n < 0)
         n = 0;
-    if ((size_t)n >= sizeof line) {     /* too long: cut it, and say so */
-        n = (int)sizeof line - 1;
-        memcpy(line + n - 3, "...", 3);
+    if (n >= SAY_MAX) {                 /* too long: cut it, and say so */
+        n = SAY_MAX - 1;
+        memcpy(line + at + n - 3, "...", 3);
     }
-    line[n++] = '\n';
+    if (colour != NULL) {
+        memcpy(line, colour, at);
+        memcpy(line + at + n, "\033[0m", 4);
+        n += 4;
+    }
+    line[at + (size_t)n] = '\n';
     /* Any other failed write of a demo's line (disk full) is not worth
      * dying for. */
-    put_line(fd, line, (size_t)n);
+    put_line(fd, line, at + (size_t)n + 1);
 }
 
 void say_to(int fd, const char *fmt, ...)

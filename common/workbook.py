@@ -6,7 +6,8 @@ parses its arguments with parse_args(), which refuses a bad WORKBOOK_PACE
 the way argparse refuses a bad option: usage on stderr, exit status 2.
 say() is common/say.c's say(): one line, one write. A reader of stdout that
 goes away (python3 demo.py | head) ends the output quietly, in say() and
-in print() alike, as in C.
+in print() alike, as in C; on a terminal, each process's lines come in the
+colour say.c gives its pid (not with NO_COLOR set).
 
 SPDX-License-Identifier: MIT
 """
@@ -30,11 +31,22 @@ def say(text):
     data = (text + "\n").encode()
     if len(data) > SAY_MAX:                   # as say.c: cut it, and say so
         data = data[:SAY_MAX - 4] + b"...\n"
+    colour = _colour()
+    if colour:
+        data = colour.encode() + data[:-1] + b"\033[0m\n"
     try:
         while data:                           # a pipe may take only part of it
             data = data[os.write(1, data):]
     except BrokenPipeError:
         _reader_gone()
+
+
+def _colour():
+    """The colour of this process's lines, as say.c picks it: on a terminal
+    only, one of five by pid, none when NO_COLOR is set to anything but ""."""
+    if os.environ.get("NO_COLOR") or not os.isatty(1):
+        return ""
+    return ("\033[36m", "\033[32m", "\033[33m", "\033[35m", "\033[34m")[os.getpid() % 5]
 
 
 # The reader of stdout may go before the program ends (python3 demo.py |
@@ -56,13 +68,19 @@ def _reader_gone():
 
 class _Quiet:
     """sys.stdout (and its .buffer) as parse_args() leaves it: print() as
-    before, but a gone reader is _reader_gone(), not BrokenPipeError."""
+    before, in this process's colour on a terminal, and a gone reader is
+    _reader_gone(), not BrokenPipeError."""
 
     def __init__(self, stream):
         self._stream = stream
 
     def write(self, data):
+        colour = _colour() if isinstance(data, str) else ""
         try:
+            if colour:      # print()'s text in say()'s colour, not its newline
+                self._stream.write("\n".join(colour + part + "\033[0m" if part else ""
+                                             for part in data.split("\n")))
+                return len(data)
             return self._stream.write(data)
         except BrokenPipeError:
             _reader_gone()

@@ -216,3 +216,33 @@ print(workbook.pace_factor())
     assert_output "1 16 0.0 60.0 2.5
 0.5"
 }
+
+# Colour (common/say.c, workbook.py): on a terminal, each process's lines
+# in the colour its pid picks; none with NO_COLOR, none into a pipe. fork_demo
+# shows it in C (say) and in Python (print, through parse_args' stdout): the
+# first pid in brackets on each of its lines is the pid of the writer.
+@test "say() and print() in a twin colour each process's lines on a terminal, and only there" {
+    command -v script >/dev/null || skip "script(1), which gives a program a terminal, is not installed"
+    local impl line pid esc=$'\e' colours=(36 32 33 35 34)
+    for impl in c py; do
+        [ "$impl" = c ] || twins_checked || continue
+        program_command "$impl" 01-fork fork_demo
+        run_limited script -qec "$(printf '%q ' "${WB_CMD[@]}") -n 3" /dev/null
+        assert_success
+        [ "${#lines[@]}" -eq 7 ] || fail "$impl: expected 7 lines, got: $output"
+        for line in "${lines[@]}"; do
+            line=${line%$'\r'}
+            [[ $line =~ ^$esc\[(3[2-6])m[^\(]*\(([0-9]+)\).*$esc\[0m$ ]] ||
+                fail "$impl: a line not in one colour: $(printf %q "$line")"
+            pid=${BASH_REMATCH[2]}
+            [ "${BASH_REMATCH[1]}" = "${colours[pid % 5]}" ] ||
+                fail "$impl: pid $pid's line in colour ${BASH_REMATCH[1]}, not ${colours[pid % 5]}"
+        done
+        NO_COLOR=1 run_limited script -qec "$(printf '%q ' "${WB_CMD[@]}") -n 3" /dev/null
+        assert_success
+        [[ $output != *$esc* ]] || fail "$impl: colour with NO_COLOR set: $output"
+        run_limited "${WB_CMD[@]}" -n 3
+        assert_success
+        [[ $output != *$esc* ]] || fail "$impl: colour into a pipe: $output"
+    done
+}

@@ -17,7 +17,8 @@
 #            max_overlap START END       largest number of intervals open at
 #                                        once, counting START lines up, END down
 # Usage:     assert_usage_error, usage_table: refused arguments
-# Head:      head_table: every program ends cleanly when its reader goes
+# Head:      head_table: every program ends cleanly when its reader goes;
+#            no line over 100 characters
 # Patterns are extended regular expressions (bash =~), matched against a
 # whole line unless they say otherwise: anchor with ^ and $ as needed.
 
@@ -323,8 +324,8 @@ usage_table() {
 # head_table CHAPTER ['PROGRAM ARGS...' | 'PROGRAM =STATUS'...]: every
 # program of the chapter and its twin, read by `head -n 1` and `head -n 3`
 # (tests/check/wbrun -H, which closes the pipe after those lines), ends in
-# time, with nothing left running and no BrokenPipeError: see
-# tests/head-table.
+# time, with nothing left running and no BrokenPipeError; read to the end,
+# it prints no line over 100 characters: see tests/head-table.
 head_table() {
     local run_limit
     wbrun_built

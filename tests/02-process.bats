@@ -58,7 +58,7 @@ process_workers_checks() {
 
 # ---- process_class ---------------------------------------------------------
 process_class_checks() {
-    run_impl "$1" 02-process process_class -t 2
+    run_impl "$1" 02-process process_class -c 2
     assert_success
     local main child
     main=$(capture '^main: pid ([0-9]+)$')
@@ -106,7 +106,7 @@ process_lifecycle_checks() {
 
 # ---- daemon_demo -----------------------------------------------------------
 daemon_demo_checks() {
-    run_impl "$1" 02-process daemon_demo -s 3
+    run_impl "$1" 02-process daemon_demo -c 3
     assert_success
     assert_count 3 '^worker \([0-9]+\): step [1-3]/3$'
     assert_count 1 '^worker \([0-9]+\): finished$'
@@ -125,7 +125,7 @@ daemon_demo_checks() {
 # sees EOF on the parent's pipe and prints its last line. The capture ends
 # only when the daemon and the worker have closed stdout, i.e. have ended.
 daemon_demo_crash() {
-    run_impl "$1" 02-process daemon_demo -s 2 -k
+    run_impl "$1" 02-process daemon_demo -c 2 -k
     assert_failure 137
     assert_count 1 '^daemon \([0-9]+\): last line: my parent is gone and nobody stopped me$'
     assert_count 1 '^worker \([0-9]+\): finished$'

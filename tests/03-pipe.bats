@@ -25,7 +25,7 @@ setup_file() {
     for impl in c py; do
         [ "$impl" = c ] || twins_checked || continue
         for who in parent child; do
-            start_run "oneway-$impl-$who" "$impl" pipe_oneway -f "$who" -t "$FORGET_SECONDS"
+            start_run "oneway-$impl-$who" "$impl" pipe_oneway -m "$who" -t "$FORGET_SECONDS"
         done
     done
 }
@@ -75,11 +75,11 @@ wait_run() {
 
 # ---- usage -------------------------------------------------------------------
 # The options of this chapter are numbers in a range and choices: -h and the
-# ranges (make check) tell them all, but pipe_demo's -m, which takes any
+# ranges (make check) tell them all, but pipe_demo's -w, which takes any
 # text (make check tries only a missing value): its length limit is the
 # extra case.
 @test "03-pipe: every program and twin answers -h and refuses bad usage" {
-    usage_table 03-pipe "pipe_demo -m $(printf '%0201d' 0)"
+    usage_table 03-pipe "pipe_demo -w $(printf '%0201d' 0)"
 }
 
 # ---- pipe_demo ---------------------------------------------------------------
@@ -98,12 +98,12 @@ pipe_demo_checks() {
         || fail_run "the child receives the message intact"
     [ "${lines[3]}" = "parent ($parent): child $child exited with 0" ] || fail_run "the parent joins the child last"
 
-    run_impl "$impl" 03-pipe pipe_demo -m 'A message, with punctuation: ok?'
+    run_impl "$impl" 03-pipe pipe_demo -w 'A message, with punctuation: ok?'
     assert_success
     assert_count 1 "^child  \([0-9]+\): received 'A message, with punctuation: ok\?' \(32 bytes\), in 1 read$"
     assert_count 1 '^child  \([0-9]+\): read the length prefix 00 00 00 20 = 32 bytes to follow$'
 
-    run_impl "$impl" 03-pipe pipe_demo -m ''
+    run_impl "$impl" 03-pipe pipe_demo -w ''
     assert_success
     assert_count 1 "^child  \([0-9]+\): received '' \(0 bytes\), in 0 reads$"
 }
@@ -166,7 +166,7 @@ EOF
 
 pipe_duplex_raw() {
     local impl=$1
-    run_impl "$impl" 03-pipe pipe_duplex -m raw -n 5
+    run_impl "$impl" 03-pipe pipe_duplex -m raw -c 5
     assert_success
     assert_count 5 '^parent \([0-9]+\): sending request [1-5]: '
     assert_count 1 "^parent \([0-9]+\): got reply 4:      'CHERRY' \(6 bytes\)$"
@@ -204,12 +204,12 @@ pipe_atomic_checks() {
     [[ ${lines[-1]} =~ self-check:\ no\ small\ write\ torn,\ every\ byte\ arrived$ ]] || fail_run "self-check"
 
     # Eight writers of small records: still never torn.
-    run_impl "$impl" 03-pipe pipe_atomic -w 8 -s 100 -r 2000
+    run_impl "$impl" 03-pipe pipe_atomic -n 8 -s 100 -c 2000
     assert_success
     assert_count 1 '^reader \([0-9]+\): 16000 records read, 0 torn \(expected 0: guaranteed\)$'
     every_byte_arrived 8
 
-    run_impl "$impl" 03-pipe pipe_atomic -w 2 -s 4097 -r 100
+    run_impl "$impl" 03-pipe pipe_atomic -n 2 -s 4097 -c 100
     assert_success
     every_byte_arrived 2
 }
@@ -232,7 +232,7 @@ pipe_oneway_checks() {
     refute_line --regexp 'no end of file'
     assert_count 9 '.'
 
-    run_impl "$impl" 03-pipe pipe_oneway -n 0 -t 30
+    run_impl "$impl" 03-pipe pipe_oneway -c 0 -t 30
     assert_success
     assert_count 1 '^child  \([0-9]+\): end of file after 0 messages: every write end is closed'
 }
@@ -263,11 +263,11 @@ pipe_oneway_forgotten() {
     [[ ${lines[-1]} =~ ^parent\ \([0-9]+\):\ the\ child\ exited\ with\ 0$ ]] || fail_run "the demo ends: the parent joins the child"
 }
 
-@test "pipe_oneway -f: a forgotten close means no end of file; the demo still ends" {
+@test "pipe_oneway -m: a forgotten close means no end of file; the demo still ends" {
     pipe_oneway_forgotten c parent
     pipe_oneway_forgotten c child
 }
-@test "pipe_oneway.py -f: a forgotten close means no EOFError; the demo still ends" {
+@test "pipe_oneway.py -m: a forgotten close means no EOFError; the demo still ends" {
     pipe_oneway_forgotten py parent
     pipe_oneway_forgotten py child
 }

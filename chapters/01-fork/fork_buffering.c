@@ -41,7 +41,10 @@ int main(int argc, char *argv[])
     int opt;
     pid_t pid;
 
-    prog_init(argc, argv, "[-m broken|flush|write]");
+    prog_init(argc, argv, "[-m broken|flush|write]\n"
+              "  -m broken|flush|write  fork with the line buffered, flushed, or unbuffered "
+              "(default broken)\n"
+              "Python: print() before os.fork() without flush=True (twin: fork_buffering.py)");
     while ((opt = get_option(argc, argv, "m:")) != -1) {
         if (strcmp(optarg, "broken") == 0)
             mode = BROKEN;

@@ -22,7 +22,9 @@ from workbook import parse_args  # noqa: E402
 def main():
     parser = argparse.ArgumentParser(description="stdio buffers are copied by fork")
     parser.add_argument("-m", dest="mode", choices=("broken", "flush", "write"),
-                        default="broken")
+                        default="broken", metavar="broken|flush|write",
+                        help="fork with the line buffered, flushed, or unbuffered "
+                        "(default %(default)s)")
     mode = parse_args(parser).mode
     eager = mode == "write"
 

@@ -28,7 +28,9 @@ int main(int argc, char *argv[])
     long children = 1;
     int opt;
 
-    prog_init(argc, argv, "[-n CHILDREN]");
+    prog_init(argc, argv, "[-n CHILDREN]\n"
+              "  -n CHILDREN  child processes the parent forks (default 1)\n"
+              "Python: os.fork (twin: fork_demo.py)");
     while ((opt = get_option(argc, argv, "n:")) != -1)
         children = arg_long(optarg, opt, 1, 64);
     no_operands(argc, argv);

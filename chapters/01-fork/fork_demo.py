@@ -13,7 +13,8 @@ from workbook import int_in, parse_args  # noqa: E402
 
 def main():
     parser = argparse.ArgumentParser(description="fork() returns twice")
-    parser.add_argument("-n", dest="children", type=int_in(1, 64), default=1, metavar="CHILDREN")
+    parser.add_argument("-n", dest="children", type=int_in(1, 64), default=1, metavar="CHILDREN",
+                        help="child processes the parent forks (default %(default)s)")
     args = parse_args(parser)
 
     # flush=True: output still in Python's buffer at fork() would be copied

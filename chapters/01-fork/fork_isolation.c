@@ -30,7 +30,10 @@ int main(int argc, char *argv[])
     int opt;
     pid_t pid;
 
-    prog_init(argc, argv, "[-a AGE]");
+    prog_init(argc, argv, "[-a AGE]\n"
+              "  -a AGE  the global's value before fork; the child adds 1 to its copy "
+              "(default 22)\n"
+              "Python: a global changed in a multiprocessing.Process (twin: fork_isolation.py)");
     while ((opt = get_option(argc, argv, "a:")) != -1)
         age = arg_long(optarg, opt, 0, 150);
     no_operands(argc, argv);

@@ -26,7 +26,9 @@ def child():
 def main():
     global age
     parser = argparse.ArgumentParser(description="memory is copied by fork")
-    parser.add_argument("-a", dest="age", type=int_in(0, 150), default=22, metavar="AGE")
+    parser.add_argument("-a", dest="age", type=int_in(0, 150), default=22, metavar="AGE",
+                        help="the global's value before fork; the child adds 1 to its copy "
+                        "(default %(default)s)")
     age = parse_args(parser).age
 
     print(f"parent ({os.getpid()}): age = {age} at {hex(id(age))}, before fork", flush=True)

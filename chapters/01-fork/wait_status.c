@@ -59,7 +59,8 @@ static void child(enum ending how, int ready_fd)
 
 int main(int argc, char *argv[])
 {
-    prog_init(argc, argv, "");
+    prog_init(argc, argv, "\n"
+              "Python: multiprocessing.Process.exitcode (twin: wait_status.py)");
     while (get_option(argc, argv, "") != -1)
         ;
     no_operands(argc, argv);

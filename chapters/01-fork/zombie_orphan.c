@@ -110,7 +110,7 @@ static void orphan(pid_t first, int report_fd)
         die_child("orphan: my parent %ld did not exit within 10 s", (long)first);
     say("orphan: pid %ld, parent was %ld, is now %ld (%s)", (long)getpid(),
         (long)first, (long)now,
-        now == 1 ? "init" : "a subreaper: the nearest ancestor that asked to adopt orphans");
+        now == 1 ? "init" : "a subreaper, not init");
     /* Tell the original program who we are and who adopted us. */
     pid_t ids[2] = { getpid(), now };
     if (write_all(report_fd, ids, sizeof ids) == -1)
@@ -125,7 +125,9 @@ int main(int argc, char *argv[])
     ssize_t got;
     char byte;
 
-    prog_init(argc, argv, "[-t SECONDS]");
+    prog_init(argc, argv, "[-t SECONDS]\n"
+              "  -t SECONDS  how long the zombie is kept for ps, times WORKBOOK_PACE (default 2)\n"
+              "Python: os.fork, os.waitid with WNOWAIT, os.getppid (twin: zombie_orphan.py)");
     while ((opt = get_option(argc, argv, "t:")) != -1)
         look = arg_double(optarg, opt, 0, 60);
     no_operands(argc, argv);

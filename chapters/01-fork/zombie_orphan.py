@@ -57,15 +57,15 @@ def orphan(first, report_fd):
         now = os.getppid()
     if now == first:
         sys.exit(f"orphan: my parent {first} did not exit within 10 s")
-    what = "init" if now == 1 else \
-        "a subreaper: the nearest ancestor that asked to adopt orphans"
+    what = "init" if now == 1 else "a subreaper, not init"
     print(f"orphan: pid {os.getpid()}, parent was {first}, is now {now} ({what})", flush=True)
     os.write(report_fd, struct.pack("ii", os.getpid(), now))
 
 
 def main():
     parser = argparse.ArgumentParser(description="a zombie and an orphan")
-    parser.add_argument("-t", dest="look", type=float, default=2.0, metavar="SECONDS")
+    parser.add_argument("-t", dest="look", type=float, default=2.0, metavar="SECONDS",
+                        help="how long the zombie is kept for ps, times WORKBOOK_PACE (default 2)")
     args = parse_args(parser)
     if not 0 <= args.look <= 60:
         parser.error(f"-t must be from 0 to 60, not {args.look:g}")

@@ -14,7 +14,7 @@
  * crash would; then the daemon is orphaned, not stopped, and notices).
  *
  * Python:  Process(target=..., daemon=True)   (daemon_demo.py)
- * Usage:   ./daemon_demo [-s STEPS] [-k]
+ * Usage:   ./daemon_demo [-c STEPS] [-k]
  * Look for: the worker's "finished" line before "main: exit"; the daemon
  * never prints its last line (except with -k). Racy: how the worker's and
  * the daemon's first lines interleave with main's.
@@ -60,9 +60,13 @@ int main(int argc, char *argv[])
     int opt, stop[2];
     pid_t daemon, worker;
 
-    prog_init(argc, argv, "[-s STEPS] [-k]");
-    while ((opt = get_option(argc, argv, "s:k")) != -1) {
-        if (opt == 's')
+    prog_init(argc, argv, "[-c STEPS] [-k]\n"
+              "  -c STEPS  steps of the normal worker, 0.5 s each (default 3)\n"
+              "  -k        the parent kills itself with SIGKILL: nobody stops the daemon\n"
+              "Python: Process(daemon=True), and what multiprocessing does at exit "
+              "(twin: daemon_demo.py)");
+    while ((opt = get_option(argc, argv, "c:k")) != -1) {
+        if (opt == 'c')
             steps = arg_long(optarg, opt, 1, 100);
         else
             crash = true;

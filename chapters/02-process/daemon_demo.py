@@ -6,7 +6,7 @@ multiprocessing terminates daemonic children and joins the others. If the
 parent is killed with SIGKILL (-k) nobody does that: the daemon is orphaned,
 not stopped, and here it notices end-of-file on a pipe from the parent.
 The C twin is daemon_demo.c, which writes the "at exit" step out.
-Usage: python3 daemon_demo.py [-s STEPS] [-k]
+Usage: python3 daemon_demo.py [-c STEPS] [-k]
 """
 import argparse
 import multiprocessing
@@ -37,9 +37,10 @@ def worker_main(steps, stop_w):
 
 def main():
     parser = argparse.ArgumentParser(description="daemonic and normal children")
-    parser.add_argument("-s", dest="steps", type=int_in(1, 100), default=3, metavar="STEPS")
+    parser.add_argument("-c", dest="steps", type=int_in(1, 100), default=3, metavar="STEPS",
+                        help="steps of the normal worker, 0.5 s each (default %(default)s)")
     parser.add_argument("-k", dest="crash", action="store_true",
-                        help="the parent kills itself with SIGKILL")
+                        help="the parent kills itself with SIGKILL: nobody stops the daemon")
     args = parse_args(parser)
     me = f"main   ({os.getpid()})"
 

@@ -8,7 +8,7 @@
  *
  * Python:  class ClockProcess(Process): def run(self): ...
  *          p.start() against p.run()   (process_class.py)
- * Usage:   ./process_class [-t TICKS]
+ * Usage:   ./process_class [-c TICKS]
  * Look for: run() called directly prints the parent's pid; after start()
  * it prints the child's pid. Nothing racy: the parent joins before it
  * prints again.
@@ -78,8 +78,11 @@ int main(int argc, char *argv[])
     };
     int opt, code;
 
-    prog_init(argc, argv, "[-t TICKS]");
-    while ((opt = get_option(argc, argv, "t:")) != -1)
+    prog_init(argc, argv, "[-c TICKS]\n"
+              "  -c TICKS  ticks of run(), once called directly, once in a child (default 3)\n"
+              "Python: a subclass of multiprocessing.Process that overrides run() "
+              "(twin: process_class.py)");
+    while ((opt = get_option(argc, argv, "c:")) != -1)
         clock.ticks = arg_long(optarg, opt, 1, 100);
     no_operands(argc, argv);
 

@@ -2,7 +2,7 @@
 
 start() runs run() in a new process; calling run() directly is an ordinary
 method call in the parent. The C twin is process_class.c.
-Usage: python3 process_class.py [-t TICKS]
+Usage: python3 process_class.py [-c TICKS]
 """
 import argparse
 import multiprocessing
@@ -28,7 +28,9 @@ class ClockProcess(Process):
 
 def main():
     parser = argparse.ArgumentParser(description="a Process subclass")
-    parser.add_argument("-t", dest="ticks", type=int_in(1, 100), default=3, metavar="TICKS")
+    parser.add_argument("-c", dest="ticks", type=int_in(1, 100), default=3, metavar="TICKS",
+                        help="ticks of run(), once called directly, once in a child "
+                        "(default %(default)s)")
     args = parse_args(parser)
 
     print(f"main: pid {os.getpid()}", flush=True)

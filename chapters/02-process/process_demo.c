@@ -37,7 +37,9 @@ int main(int argc, char *argv[])
     int opt, status;
     pid_t pid;
 
-    prog_init(argc, argv, "[-J]");
+    prog_init(argc, argv, "[-J]\n"
+              "  -J  print \"Child process end.\" without joining the child first\n"
+              "Python: multiprocessing.Process, start and join (twin: process_demo.py)");
     while ((opt = get_option(argc, argv, "J")) != -1)
         join = false;
     no_operands(argc, argv);

@@ -23,7 +23,7 @@ def run_proc(name):
 def main():
     parser = argparse.ArgumentParser(description="start a Process and join it")
     parser.add_argument("-J", dest="join", action="store_false",
-                        help='print "end" without joining first')
+                        help='print "Child process end." without joining the child first')
     args = parse_args(parser)
 
     print(f"Parent process {os.getpid()}.", flush=True)

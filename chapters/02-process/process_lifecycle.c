@@ -12,7 +12,7 @@
  *
  * Python:  p.join(timeout), p.terminate(), p.exitcode, p.is_alive()
  *          (process_lifecycle.py)
- * Usage:   ./process_lifecycle [-t TIMEOUT]   (join's timeout, seconds,
+ * Usage:   ./process_lifecycle [-t SECONDS]   (join's timeout, seconds,
  *          scaled by WORKBOOK_PACE)
  * Look for: join(timeout) returns while the sleeper is still alive;
  * exitcode None, then -15 after terminate, 0 and 5 for the others; the
@@ -173,7 +173,10 @@ int main(int argc, char *argv[])
     char label[40];
     int opt;
 
-    prog_init(argc, argv, "[-t TIMEOUT]");
+    prog_init(argc, argv, "[-t SECONDS]\n"
+              "  -t SECONDS  the sleeper's join(timeout), times WORKBOOK_PACE (default 1)\n"
+              "Python: Process.join(timeout), terminate, exitcode, is_alive "
+              "(twin: process_lifecycle.py)");
     while ((opt = get_option(argc, argv, "t:")) != -1)
         timeout = arg_double(optarg, opt, 0, 60);
     no_operands(argc, argv);

@@ -5,7 +5,7 @@ join(timeout) returns None whether or not the process ended: look at
 is_alive() or exitcode afterwards. terminate() sends SIGTERM: the child's
 finally blocks do not run. The C twin is process_lifecycle.c (which shows
 the sentinel pipe join(timeout) is built on, and the zombie trap).
-Usage: python3 process_lifecycle.py [-t TIMEOUT]
+Usage: python3 process_lifecycle.py [-t SECONDS]
 """
 import argparse
 import multiprocessing
@@ -52,7 +52,8 @@ def show(p, when):
 
 def main():
     parser = argparse.ArgumentParser(description="a process's life")
-    parser.add_argument("-t", dest="timeout", type=float, default=1.0, metavar="TIMEOUT")
+    parser.add_argument("-t", dest="timeout", type=float, default=1.0, metavar="SECONDS",
+                        help="the sleeper's join(timeout), times WORKBOOK_PACE (default 1)")
     args = parse_args(parser)
     if not 0 <= args.timeout <= 60:
         parser.error(f"-t must be from 0 to 60, not {args.timeout:g}")

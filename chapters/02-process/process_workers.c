@@ -73,7 +73,11 @@ int main(int argc, char *argv[])
     struct worker *w;
     int opt;
 
-    prog_init(argc, argv, "[-n WORKERS] [-c COUNT]");
+    prog_init(argc, argv, "[-n WORKERS] [-c COUNT]\n"
+              "  -n WORKERS  worker processes, all running at once (default 3)\n"
+              "  -c COUNT    how far each worker counts, 0.5 s a step (default 3)\n"
+              "Python: multiprocessing.Process, is_alive, join, os.cpu_count "
+              "(twin: process_workers.py)");
     while ((opt = get_option(argc, argv, "n:c:")) != -1) {
         if (opt == 'n')
             workers = arg_long(optarg, opt, 1, 64);

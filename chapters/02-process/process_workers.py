@@ -23,8 +23,10 @@ def count(times):
 
 def main():
     parser = argparse.ArgumentParser(description="several workers at once")
-    parser.add_argument("-n", dest="workers", type=int_in(1, 64), default=3, metavar="WORKERS")
-    parser.add_argument("-c", dest="times", type=int_in(1, 1000), default=3, metavar="COUNT")
+    parser.add_argument("-n", dest="workers", type=int_in(1, 64), default=3, metavar="WORKERS",
+                        help="worker processes, all running at once (default %(default)s)")
+    parser.add_argument("-c", dest="times", type=int_in(1, 1000), default=3, metavar="COUNT",
+                        help="how far each worker counts, 0.5 s a step (default %(default)s)")
     args = parse_args(parser)
     me = f"{'main':10} ({os.getpid()})"
 

@@ -15,7 +15,7 @@
  *
  * Python:  os.write(w, record) from several processes  (pipe_atomic.py);
  *          Connection.send_bytes writes small messages the same way
- * Usage:   ./pipe_atomic [-w WRITERS] [-r RECORDS] [-s SIZE]
+ * Usage:   ./pipe_atomic [-n WRITERS] [-c RECORDS] [-s SIZE]
  *          without -s: a round at PIPE_BUF, then one at 100000 bytes
  * Look for: 0 torn records at SIZE <= PIPE_BUF, always; above it, some torn
  * records, usually (how many is racy, and 0 is allowed). Either way every
@@ -131,11 +131,16 @@ int main(int argc, char *argv[])
     long writers = 4, records = -1, size = -1, pipe_buf;
     int opt, ok, fds[2];
 
-    prog_init(argc, argv, "[-w WRITERS] [-r RECORDS] [-s SIZE]");
-    while ((opt = get_option(argc, argv, "w:r:s:")) != -1) {
-        if (opt == 'w')
+    prog_init(argc, argv, "[-n WRITERS] [-c RECORDS] [-s SIZE]\n"
+              "  -n WRITERS  writer processes on the one pipe (default 4)\n"
+              "  -c RECORDS  records each writer writes a round "
+              "(default: about 1 MiB; 64 with -s)\n"
+              "  -s SIZE     one round, records of SIZE bytes (default: PIPE_BUF, then 100000)\n"
+              "Python: os.write of each record, from several processes (twin: pipe_atomic.py)");
+    while ((opt = get_option(argc, argv, "n:c:s:")) != -1) {
+        if (opt == 'n')
             writers = arg_long(optarg, opt, 1, MAX_WRITERS);
-        else if (opt == 'r')
+        else if (opt == 'c')
             records = arg_long(optarg, opt, 1, 100000);
         else
             size = arg_long(optarg, opt, 1, MAX_SIZE);

@@ -1,7 +1,7 @@
 """pipe_atomic.py - several writers on one pipe: writes of at most PIPE_BUF
 bytes never interleave; larger ones may.
 
-The C twin is pipe_atomic.c. Usage: python3 pipe_atomic.py [-w WRITERS] [-r RECORDS] [-s SIZE]
+The C twin is pipe_atomic.c. Usage: python3 pipe_atomic.py [-n WRITERS] [-c RECORDS] [-s SIZE]
 
 os.write() is one write(2), so Python sees exactly what C sees. (So does
 Connection.send_bytes, which writes a message of up to 16 KiB, header
@@ -82,9 +82,15 @@ def round_of(writers, records, size, pipe_buf):
 
 def main():
     parser = argparse.ArgumentParser(description="PIPE_BUF atomicity with several writers")
-    parser.add_argument("-w", dest="writers", type=int_in(1, MAX_WRITERS), default=4, metavar="WRITERS")
-    parser.add_argument("-r", dest="records", type=int_in(1, 100000), default=None, metavar="RECORDS")
-    parser.add_argument("-s", dest="size", type=int_in(1, MAX_SIZE), default=None, metavar="SIZE")
+    parser.add_argument("-n", dest="writers", type=int_in(1, MAX_WRITERS), default=4,
+                        metavar="WRITERS",
+                        help="writer processes on the one pipe (default %(default)s)")
+    parser.add_argument("-c", dest="records", type=int_in(1, 100000), default=None,
+                        metavar="RECORDS",
+                        help="records each writer writes a round "
+                        "(default: about 1 MiB; 64 with -s)")
+    parser.add_argument("-s", dest="size", type=int_in(1, MAX_SIZE), default=None, metavar="SIZE",
+                        help="one round, records of SIZE bytes (default: PIPE_BUF, then 100000)")
     args = parse_args(parser)
 
     r, w = os.pipe()

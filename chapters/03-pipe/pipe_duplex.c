@@ -16,7 +16,7 @@
  *
  * Python:  a, b = Pipe(); a.send_bytes(req); b.recv_bytes(); b.send_bytes(...)
  *                                                         (pipe_duplex.py)
- * Usage:   ./pipe_duplex [-n REQUESTS] [-m framed|raw]
+ * Usage:   ./pipe_duplex [-c REQUESTS] [-m framed|raw]
  * Look for: each reply answers the request before it; part 2 gets back
  * exactly the three messages with frames, one lump without.
  * Nothing here is racy: every line waits for the one before it.
@@ -99,9 +99,13 @@ int main(int argc, char *argv[])
     char buf[MSG_MAX];
     pid_t pid;
 
-    prog_init(argc, argv, "[-n REQUESTS] [-m framed|raw]");
-    while ((opt = get_option(argc, argv, "n:m:")) != -1) {
-        if (opt == 'n') {
+    prog_init(argc, argv, "[-c REQUESTS] [-m framed|raw]\n"
+              "  -c REQUESTS    requests of part 1, each answered in upper case (default 3)\n"
+              "  -m framed|raw  part 2's messages as frames or plain write()s (default framed)\n"
+              "Python: a duplex Pipe(), send_bytes and recv_bytes both ways "
+              "(twin: pipe_duplex.py)");
+    while ((opt = get_option(argc, argv, "c:m:")) != -1) {
+        if (opt == 'c') {
             n = arg_long(optarg, opt, 1, 1000);
         } else if (strcmp(optarg, "raw") == 0 || strcmp(optarg, "framed") == 0) {
             raw = strcmp(optarg, "raw") == 0;

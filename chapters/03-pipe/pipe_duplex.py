@@ -1,7 +1,7 @@
 """pipe_duplex.py - both ends of a Pipe() send and receive; frames keep the
 messages apart.
 
-The C twin is pipe_duplex.c. Usage: python3 pipe_duplex.py [-n REQUESTS] [-m framed|raw]
+The C twin is pipe_duplex.c. Usage: python3 pipe_duplex.py [-c REQUESTS] [-m framed|raw]
 
 send_bytes()/recv_bytes() frame every message with its length, so three
 messages sent in a row come back as three. With -m raw the child writes the
@@ -42,8 +42,12 @@ def child(conn, n, raw):
 
 def main():
     parser = argparse.ArgumentParser(description="a duplex Pipe: request/reply and boundaries")
-    parser.add_argument("-n", dest="requests", type=int_in(1, 1000), default=3, metavar="REQUESTS")
-    parser.add_argument("-m", dest="mode", choices=["framed", "raw"], default="framed")
+    parser.add_argument("-c", dest="requests", type=int_in(1, 1000), default=3, metavar="REQUESTS",
+                        help="requests of part 1, each answered in upper case "
+                        "(default %(default)s)")
+    parser.add_argument("-m", dest="mode", choices=["framed", "raw"], default="framed",
+                        metavar="framed|raw",
+                        help="part 2's messages as frames or plain write()s (default %(default)s)")
     args = parse_args(parser)
     raw = args.mode == "raw"
     me = os.getpid()

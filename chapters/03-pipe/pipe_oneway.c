@@ -5,16 +5,16 @@
  * end; the child reads until end of file (Python raises EOFError there).
  * But fork() gave the child a copy of the write end too, and end of file
  * comes only when EVERY copy of it is closed. Forget one close and the
- * reader waits forever: -f parent keeps the parent's copy open, -f child
+ * reader waits forever: -m parent keeps the parent's copy open, -m child
  * the child's own. So that the demo ends instead of hanging, the reader
  * waits in poll(2) for at most -t seconds each time, as a careful reader
  * would (Python: conn.poll(timeout)), and reports when nothing came.
  *
  * Python:  r, w = Pipe(duplex=False); w.send_bytes(...); w.close();
  *          r.recv_bytes() ... EOFError                    (pipe_oneway.py)
- * Usage:   ./pipe_oneway [-n MESSAGES] [-f none|parent|child] [-t SECONDS]
- * Look for: with -f none, "end of file" right after the last message;
- * with -f parent or -f child, "no end of file after T s" instead.
+ * Usage:   ./pipe_oneway [-c MESSAGES] [-m none|parent|child] [-t SECONDS]
+ * Look for: with -m none, "end of file" right after the last message;
+ * with -m parent or -m child, "no end of file after T s" instead.
  * Racy: where the child's lines fall among the parent's "sending" lines.
  *
  * SPDX-License-Identifier: MIT
@@ -83,9 +83,14 @@ int main(int argc, char *argv[])
     int fds[2], opt, code;
     pid_t pid, me = getpid();
 
-    prog_init(argc, argv, "[-n MESSAGES] [-f none|parent|child] [-t SECONDS]");
-    while ((opt = get_option(argc, argv, "n:f:t:")) != -1) {
-        if (opt == 'n') {
+    prog_init(argc, argv, "[-c MESSAGES] [-m none|parent|child] [-t SECONDS]\n"
+              "  -c MESSAGES           messages the parent sends (default 3)\n"
+              "  -m none|parent|child  who forgets to close a write end (default none)\n"
+              "  -t SECONDS            how long the reader waits for a message or end of file "
+              "(default 2)\n"
+              "Python: Pipe(duplex=False), EOFError, poll(timeout) (twin: pipe_oneway.py)");
+    while ((opt = get_option(argc, argv, "c:m:t:")) != -1) {
+        if (opt == 'c') {
             n = arg_long(optarg, opt, 0, 1000);
         } else if (opt == 't') {
             timeout = arg_double(optarg, opt, 0.01, 60);
@@ -96,7 +101,7 @@ int main(int argc, char *argv[])
         } else if (strcmp(optarg, "child") == 0) {
             forget = FORGET_CHILD;
         } else {
-            usage_error("-f wants none, parent or child, not '%s'", optarg);
+            usage_error("-m wants none, parent or child, not '%s'", optarg);
         }
     }
     no_operands(argc, argv);

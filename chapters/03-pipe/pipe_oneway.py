@@ -2,11 +2,11 @@
 is closed.
 
 The C twin is pipe_oneway.c.
-Usage: python3 pipe_oneway.py [-n MESSAGES] [-f none|parent|child] [-t SECONDS]
+Usage: python3 pipe_oneway.py [-c MESSAGES] [-m none|parent|child] [-t SECONDS]
 
 The child is given both ends, as fork() gives them to a C child, and closes
-the write end unless told to forget (-f child); the parent closes its own
-unless told to forget (-f parent). The reader waits with r.poll(timeout), so
+the write end unless told to forget (-m child); the parent closes its own
+unless told to forget (-m parent). The reader waits with r.poll(timeout), so
 a forgotten close ends with a report instead of a hang.
 Racy: where the child's lines fall among the parent's "sending" lines.
 """
@@ -47,9 +47,14 @@ def reader(r, w, timeout, forget):
 
 def main():
     parser = argparse.ArgumentParser(description="a one-way Pipe and end of file")
-    parser.add_argument("-n", dest="messages", type=int_in(0, 1000), default=3, metavar="MESSAGES")
-    parser.add_argument("-f", dest="forget", choices=["none", "parent", "child"], default="none")
-    parser.add_argument("-t", dest="timeout", type=float_in(0.01, 60), default=2.0, metavar="SECONDS")
+    parser.add_argument("-c", dest="messages", type=int_in(0, 1000), default=3, metavar="MESSAGES",
+                        help="messages the parent sends (default %(default)s)")
+    parser.add_argument("-m", dest="forget", choices=["none", "parent", "child"], default="none",
+                        metavar="none|parent|child",
+                        help="who forgets to close a write end (default %(default)s)")
+    parser.add_argument("-t", dest="timeout", type=float_in(0.01, 60), default=2.0,
+                        metavar="SECONDS",
+                        help="how long the reader waits for a message or end of file (default 2)")
     args = parse_args(parser)
     me = os.getpid()
 

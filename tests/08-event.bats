@@ -146,7 +146,7 @@ barrier_checks() {
 barrier_demo_checks() {
     WORKBOOK_PACE=0.01 run_impl "$1" 08-event barrier_demo
     barrier_checks 3 2
-    run_impl "$1" 08-event barrier_demo -n 6 -r 5
+    run_impl "$1" 08-event barrier_demo -n 6 -c 5
     barrier_checks 6 5
 }
 
@@ -197,10 +197,10 @@ kill_one_checks() {
 }
 
 @test "barrier_demo: a worker killed: main stops and reaps the others, ends with 1" {
-    kill_one_checks c barrier_demo -n 3 -r 100
+    kill_one_checks c barrier_demo -n 3 -c 100
 }
 @test "barrier_demo.py: a worker killed: main stops and joins the others, ends with 1" {
-    kill_one_checks py barrier_demo -n 3 -r 100
+    kill_one_checks py barrier_demo -n 3 -c 100
 }
 @test "condition_demo: a consumer killed: main stops and reaps the others, ends with 1" {
     kill_one_checks c condition_demo -n 2 -c 100

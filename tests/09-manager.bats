@@ -46,22 +46,44 @@ manager_demo_checks() {
     shift 2
     run_impl "$impl" 09-manager manager_demo "$@"
     assert_success
-    assert_count $((workers + 6)) '.'
+    # l's 5 + WORKERS items take a line for each 5.
+    assert_count $((workers + 5 + (5 + workers + 4) / 5)) '.'
     local main address
     main=$(capture '^main +\(([0-9]+)\): manager server [0-9]+ at /')
     address=$(capture '^main +\([0-9]+\): manager server [0-9]+ at (/.*)$')
 
-    # Each worker's plain list holds its own pid only. (sed, not a bash
+    # Each worker's plain list holds its own pid only, and l holds at
+    # least 0..4 and the worker's own pid, at most all. (sed, not a bash
     # loop over the lines: see print_lines in test_helper.bash.)
-    assert_count "$workers" '^worker +[0-9]+ \(([0-9]+)\): l = \[0, 1, 2, 3, 4(, [0-9]+)+\], plain = \[[0-9]+\]$'
+    assert_count "$workers" '^worker +[0-9]+ \(([0-9]+)\): len\(l\) = [0-9]+, plain = \[[0-9]+\]$'
     local pids
-    pids=$(print_lines | sed -nE 's/^worker +[0-9]+ \(([0-9]+)\): .*plain = \[([0-9]+)\]$/\1 \2/p')
+    pids=$(print_lines | sed -nE 's/^worker +[0-9]+ \(([0-9]+)\): len\(l\) = ([0-9]+), plain = \[([0-9]+)\]$/\1 \3 \2/p')
     [ -z "$(awk '$1 != $2' <<<"$pids")" ] || fail_run "a worker's plain list holds its own pid"
+    [ -z "$(awk -v most=$((5 + workers)) '$3 < 6 || $3 > most' <<<"$pids")" ] \
+        || fail_run "each worker sees l with 6 to $((5 + workers)) items"
 
     # The final state, exactly: l = 0..4, then each worker's pid once.
     assert_count 1 "^main +\($main\): d = \{1: '1', '2': 2, 0\.25: None\}$"
+    # l, 5 items a line, the rows in order: l[0:5], l[5:10], ..., each
+    # with its 5 items but the last. The rows, joined, are the list.
     local list
-    list=$(capture "^main +\($main\): l = \[(.*)\]$")
+    list=$(print_lines | awk -v who="($main):" -v total=$((5 + workers)) '
+        $1 == "main" && $2 == who && $3 ~ /^l\[[0-9]+:[0-9]+\]$/ {
+            split(substr($3, 3, length($3) - 3), ends, ":")
+            row = $0
+            sub(/^[^[]*\[[^[]*\[/, "", row)
+            sub(/\]$/, "", row)
+            n = split(row, items, ", ")
+            if (ends[1] != seen || ends[2] != seen + 5 || n != (total - seen < 5 ? total - seen : 5)) {
+                print "bad row " $3 " of " n " items"
+                failed = 1
+                exit
+            }
+            seen += n
+            all = all (all == "" ? "" : ", ") row
+        }
+        END { if (!failed) print all }')
+    [[ $list != bad* ]] || fail_run "l is shown in rows of 5, in order: $list"
     [ "$(printf '%s\n' "$list" | tr -d ' ' | tr ',' '\n' | head -n 5 | tr '\n' ' ')" = "0 1 2 3 4 " ] \
         || fail_run "l starts with 0..4"
     [ "$(printf '%s\n' "$list" | tr -d ' ' | tr ',' '\n' | tail -n +6 | sort -n | tr '\n' ' ')" \
@@ -98,11 +120,12 @@ manager_demo_checks() {
 # ---- manager_queue_pool ------------------------------------------------------
 manager_queue_pool_checks() {
     local items=$2
-    run_impl "$1" 09-manager manager_queue_pool -n "$items"
+    run_impl "$1" 09-manager manager_queue_pool -c "$items"
     assert_success
     local address
-    address=$(capture '^main +\([0-9]+\): manager server [0-9]+ at (/[^,]*), queue id [0-9a-f]+$')
-    assert_count $((2 * items + 7)) '.'
+    address=$(capture '^main +\([0-9]+\): manager server [0-9]+ at (/.*)$')
+    assert_count 1 '^main +\([0-9]+\): q = manager\.Queue\(\): queue id [0-9a-f]+$'
+    assert_count $((2 * items + 8)) '.'
     # The reader's lines, in order: exactly what the writer put.
     local got
     got=$(print_lines | sed -nE 's/^reader \([0-9]+\): got ([0-9]+)$/\1/p' | paste -sd ' ' -)
@@ -137,8 +160,8 @@ manager_queue_pool_sizes() {
     manager_queue_pool_checks "$1" 200
 }
 
-@test "manager_queue_pool, and -n 200: the reader gets everything the writer put, in order" { manager_queue_pool_sizes c; }
-@test "manager_queue_pool.py, and -n 200: the reader gets everything the writer put, in order" { manager_queue_pool_sizes py; }
+@test "manager_queue_pool, and -c 200: the reader gets everything the writer put, in order" { manager_queue_pool_sizes c; }
+@test "manager_queue_pool.py, and -c 200: the reader gets everything the writer put, in order" { manager_queue_pool_sizes py; }
 
 # ---- manager_probe (C only: the wire protocol is the workbook's own) --------
 # (the probe: tests/probe/manager_probe.c, built by setup_file above)
@@ -185,7 +208,7 @@ manager_queue_pool_sizes() {
 # end-of-file on its lifeline, removes its socket and directory, and ends.
 manager_crash_common() {
     local how=$2 code=$3
-    run_impl "$1" 09-manager manager_crash -k "$how"
+    run_impl "$1" 09-manager manager_crash -m "$how"
     assert_success
     # Not local: the callers check more with them.
     owner='' server='' address=''
@@ -212,17 +235,19 @@ still_running() {
 manager_crash_c() {
     local how=$1 code=$2
     manager_crash_common c "$how" "$code"
-    assert_count 1 "^manager \($server\): stopping: the owner is gone \(end-of-file on the lifeline\); $address and its directory removed$"
+    assert_count 1 "^manager \($server\): stopping: the owner is gone \(end-of-file on the lifeline\)$"
+    assert_count 1 "^manager \($server\): removed $address and its directory$"
+    assert_before "^manager \($server\): stopping: " "^manager \($server\): removed "
     # Not asserted: main's "owner ended" and the server's "stopping" both
     # follow the owner's death, in either order.
-    assert_before "^manager \($server\): stopping: " "^main +\([0-9]+\): every holder of the witness pipe has ended: server $server too$"
+    assert_before "^manager \($server\): removed " "^main +\([0-9]+\): every holder of the witness pipe has ended: server $server too$"
     assert_count 1 "^main +\([0-9]+\): $address: removed$"
     assert_count 1 "^main +\([0-9]+\): $(dirname "$address"): removed$"
     [[ ${lines[-1]} =~ ^main\ +\([0-9]+\):\ check:\ the\ server\ did\ not\ outlive\ its\ owner\ and\ left\ nothing:\ OK$ ]] \
         || fail_run "the self-check passes, last"
 }
 
-@test "manager_crash, -k term, -k exit: owner killed by SIGKILL, by SIGTERM, or exits without shutdown; the server notices, cleans up, ends" {
+@test "manager_crash, -m term, -m exit: owner killed by SIGKILL, by SIGTERM, or exits without shutdown; the server notices, cleans up, ends" {
     manager_crash_c kill -9
     manager_crash_c term -15
     manager_crash_c exit 0
@@ -231,7 +256,7 @@ manager_crash_c() {
 # Python's manager has no lifeline: after SIGKILL its server still runs,
 # orphaned, with its socket; the twin stops it and cleans up by hand. A
 # normal exit runs Python's exit handlers, which shut the manager down.
-@test "manager_crash.py, and -k exit: Python's server outlives an owner killed by SIGKILL; exit handlers shut it down" {
+@test "manager_crash.py, and -m exit: Python's server outlives an owner killed by SIGKILL; exit handlers shut it down" {
     manager_crash_common py kill -9
     assert_count 1 "^main +\([0-9]+\): server $server is still running, orphaned; its socket is still there$"
     assert_count 1 "^main +\([0-9]+\): removed $(dirname "$address") by hand$"
@@ -286,11 +311,13 @@ no_vgdb() {
     local nobody
     nobody=$(id -u nobody)
     assert_count 1 "^other +\([0-9]+\): uid $nobody: connect: EACCES \(Permission denied\): the directory keeps it out$"
-    assert_count 1 "^other +\([0-9]+\): uid $nobody: connected, but the server says: Refused: uid $nobody is not the manager's uid 0$"
+    assert_count 1 "^other +\([0-9]+\): uid $nobody: connected \(the directory is open\)$"
+    assert_count 1 "^other +\([0-9]+\): uid $nobody: the server says: Refused: uid $nobody is not the manager's uid 0$"
     # The server's own word, before the client hears it.
     assert_before "^manager \([0-9]+\): refused a client of uid $nobody \(not uid 0\)$" \
-        "^other +\([0-9]+\): uid $nobody: connected, but the server says: Refused"
-    assert_before '^auth .*: opening the directory' '^other .*: connected, but the server says'
+        "^other +\([0-9]+\): uid $nobody: the server says: Refused"
+    assert_before '^auth .*: opening the directory' '^other .*: connected \(the directory is open\)$'
+    assert_before '^other .*: connected \(the directory is open\)$' '^other .*: the server says: Refused'
     assert_before '^other .*: the directory keeps it out$' '^auth .*: opening the directory'
     assert_count 1 '^auth +\([0-9]+\): the server learns who connects with: (SO_PEERCRED|getpeereid)$'
     refute_line --regexp 'SERVED'
@@ -302,8 +329,8 @@ no_vgdb() {
     local nobody
     nobody=$(id -u nobody)
     assert_count 1 "^other +\([0-9]+\): uid $nobody: connect: EACCES \(Permission denied\): the directory keeps it out$"
-    assert_count 1 "^other +\([0-9]+\): uid $nobody: with the authkey: connected and SERVED: Python checks the key, not the user$"
-    assert_count 1 "^other +\([0-9]+\): uid $nobody: with a wrong authkey: refused: AuthenticationError: "
+    assert_count 1 "^other +\([0-9]+\): uid $nobody: with the authkey: SERVED: Python checks the key, not the user$"
+    assert_count 1 "^other +\([0-9]+\): uid $nobody: with a wrong key: AuthenticationError: "
 }
 
 # As another user than root, the program cannot switch users: it says so

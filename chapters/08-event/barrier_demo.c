@@ -9,7 +9,7 @@
  * once per round.
  *
  * Python:  b = multiprocessing.Barrier(3); b.wait()   (barrier_demo.py)
- * Usage:   ./barrier_demo [-n WORKERS] [-r ROUNDS]
+ * Usage:   ./barrier_demo [-n WORKERS] [-c ROUNDS]
  * Look for: in each round, every "arrived" line comes before every
  * "passed" line, and exactly one "passed" line says "(chosen)". Racy: the
  * order of the "passed" lines, and which worker is chosen.
@@ -57,8 +57,11 @@ int main(int argc, char *argv[])
     int start[2];
     int opt;
 
-    prog_init(argc, argv, "[-n WORKERS] [-r ROUNDS]");
-    while ((opt = get_option(argc, argv, "n:r:")) != -1) {
+    prog_init(argc, argv, "[-n WORKERS] [-c ROUNDS]\n"
+              "  -n WORKERS  processes that meet at the barrier (default 3)\n"
+              "  -c ROUNDS   rounds: work, then wait at the barrier (default 2)\n"
+              "Python: multiprocessing.Barrier, wait (twin: barrier_demo.py)");
+    while ((opt = get_option(argc, argv, "n:c:")) != -1) {
         if (opt == 'n')
             workers = arg_long(optarg, opt, 1, MAX_WORKERS);
         else

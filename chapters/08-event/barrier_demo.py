@@ -1,6 +1,6 @@
 """barrier_demo.py - a Barrier: no process passes until all have arrived.
 
-The C twin is barrier_demo.c. Usage: python3 barrier_demo.py [-n WORKERS] [-r ROUNDS]
+The C twin is barrier_demo.c. Usage: python3 barrier_demo.py [-n WORKERS] [-c ROUNDS]
 Each worker says "arrived" before it waits, so in every round the last
 "arrived" line is written before anyone passes. wait() returns a different
 number from 0 to WORKERS - 1 to each process; the one that gets 0 is the
@@ -27,8 +27,10 @@ def worker(barrier, n, rounds):
 
 def main():
     parser = argparse.ArgumentParser(description="nobody passes until all have arrived")
-    parser.add_argument("-n", dest="workers", type=int_in(1, 16), default=3, metavar="WORKERS")
-    parser.add_argument("-r", dest="rounds", type=int_in(1, 100), default=2, metavar="ROUNDS")
+    parser.add_argument("-n", dest="workers", type=int_in(1, 16), default=3, metavar="WORKERS",
+                        help="processes that meet at the barrier (default %(default)s)")
+    parser.add_argument("-c", dest="rounds", type=int_in(1, 100), default=2, metavar="ROUNDS",
+                        help="rounds: work, then wait at the barrier (default %(default)s)")
     args = parse_args(parser)
     me = f"{'main':10} ({os.getpid()})"
 

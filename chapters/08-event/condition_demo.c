@@ -123,7 +123,11 @@ int main(int argc, char *argv[])
     int start[2];
     int opt;
 
-    prog_init(argc, argv, "[-n CONSUMERS] [-c ITEMS] [-s SLOTS]");
+    prog_init(argc, argv, "[-n CONSUMERS] [-c ITEMS] [-s SLOTS]\n"
+              "  -n CONSUMERS  consumer processes (default 2)\n"
+              "  -c ITEMS      items the producer makes (default 6)\n"
+              "  -s SLOTS      items the buffer holds at most (default 2)\n"
+              "Python: multiprocessing.Condition, wait and notify (twin: condition_demo.py)");
     while ((opt = get_option(argc, argv, "n:c:s:")) != -1) {
         if (opt == 'n')
             consumers = arg_long(optarg, opt, 1, MAX_CONSUMERS);

@@ -74,9 +74,12 @@ def consumer(buf, n):
 
 def main():
     parser = argparse.ArgumentParser(description="producer and consumers on Conditions")
-    parser.add_argument("-n", dest="consumers", type=int_in(1, 16), default=2, metavar="CONSUMERS")
-    parser.add_argument("-c", dest="items", type=int_in(1, 1000), default=6, metavar="ITEMS")
-    parser.add_argument("-s", dest="slots", type=int_in(1, 16), default=2, metavar="SLOTS")
+    parser.add_argument("-n", dest="consumers", type=int_in(1, 16), default=2, metavar="CONSUMERS",
+                        help="consumer processes (default %(default)s)")
+    parser.add_argument("-c", dest="items", type=int_in(1, 1000), default=6, metavar="ITEMS",
+                        help="items the producer makes (default %(default)s)")
+    parser.add_argument("-s", dest="slots", type=int_in(1, 16), default=2, metavar="SLOTS",
+                        help="items the buffer holds at most (default %(default)s)")
     args = parse_args(parser)
     me = f"{'main':10} ({os.getpid()})"
 

@@ -91,7 +91,9 @@ int main(int argc, char *argv[])
     long n;
     int opt;
 
-    prog_init(argc, argv, "[-n WAITERS]");
+    prog_init(argc, argv, "[-n WAITERS]\n"
+              "  -n WAITERS  processes blocked in e.wait() until the event is set (default 2)\n"
+              "Python: multiprocessing.Event, wait, set, clear (twin: event_demo.py)");
     while ((opt = get_option(argc, argv, "n:")) != -1)
         waiters = arg_long(optarg, opt, 1, 16);
     no_operands(argc, argv);

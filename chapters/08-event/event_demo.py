@@ -48,7 +48,9 @@ def setter(e, gave_up):
 
 def main():
     parser = argparse.ArgumentParser(description="an Event: wait, wait with a timeout, set")
-    parser.add_argument("-n", dest="waiters", type=int_in(1, 16), default=2, metavar="WAITERS")
+    parser.add_argument("-n", dest="waiters", type=int_in(1, 16), default=2, metavar="WAITERS",
+                        help="processes blocked in e.wait() until the event is set "
+                        "(default %(default)s)")
     args = parse_args(parser)
     me = f"{'main':10} ({os.getpid()})"
 

@@ -18,8 +18,9 @@
  *          the same steps with Python's manager.
  * Usage:   ./manager_auth [-u USER]
  * Look for: the same user served; another user stopped by the directory
- * (EACCES), then, with the directory open, refused by the server, whose
- * own line says why. Racy: nothing: each step waits for the one before.
+ * (EACCES), then, with the directory open, connected but refused by the
+ * server, whose own line says why. Racy: nothing: each step waits for the
+ * one before.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -92,9 +93,10 @@ static void other_user(void *arg)
         if (who->door_open && err == EACCES) {
             /* Our directory is open, so one above it (TMPDIR) is closed:
              * it keeps the other user out as well. */
-            say("other   (%ld): uid %ld: connect: %s (%s): a directory above the manager's keeps it out too;"
-                " the server's own check cannot be shown here", (long)getpid(), (long)geteuid(),
-                errno_name(err), strerror(err));
+            say("other   (%ld): uid %ld: connect: %s (%s), with the directory open",
+                (long)getpid(), (long)geteuid(), errno_name(err), strerror(err));
+            say("other   (%ld): uid %ld: a directory above it keeps it out: "
+                "the server's own check is not shown", (long)getpid(), (long)geteuid());
             _exit(0);
         }
         say("other   (%ld): uid %ld: connect: %s (%s): the directory keeps it out",
@@ -111,7 +113,9 @@ static void other_user(void *arg)
             (long)getpid(), (long)geteuid());
         _exit(strcmp(peer_uid_how(), "none") == 0 ? 0 : 3);
     }
-    say("other   (%ld): uid %ld: connected, but the server says: %s: %.*s", (long)getpid(),
+    say("other   (%ld): uid %ld: connected (the directory is open)", (long)getpid(),
+        (long)geteuid());
+    say("other   (%ld): uid %ld: the server says: %s: %.*s", (long)getpid(),
         (long)geteuid(), mgr_status_name(reply[0]), (int)(len - 1), (const char *)reply + 1);
     _exit(who->door_open && reply[0] == MGR_E_REFUSED ? 0 : 3);
 }
@@ -126,7 +130,10 @@ int main(int argc, char *argv[])
     manager *m;
     mgr_conn *c;
 
-    prog_init(argc, argv, "[-u USER]");
+    prog_init(argc, argv, "[-u USER]\n"
+              "  -u USER  the other user, tried when run as root (default nobody)\n"
+              "Python: a Manager's 0700 directory, then its authkey challenge "
+              "(twin: manager_auth.py)");
     while ((opt = get_option(argc, argv, "u:")) != -1)
         user = optarg;
     no_operands(argc, argv);

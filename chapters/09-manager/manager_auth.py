@@ -48,22 +48,22 @@ def other_user(address, authkey, uid, gid, door_open):
     except PermissionError as err:
         if door_open:
             # Our directory is open, so one above it (TMPDIR) is closed.
-            say(f"other   ({me}): uid {os.geteuid()}: connect: EACCES ({err.strerror}): "
-                f"a directory above the manager's keeps it out too; "
-                f"the server's own check cannot be shown here")
+            say(f"other   ({me}): uid {os.geteuid()}: connect: EACCES ({err.strerror}), "
+                f"with the directory open")
+            say(f"other   ({me}): uid {os.geteuid()}: a directory above it keeps it out: "
+                f"the server's own check is not shown")
             os._exit(0)
         say(f"other   ({me}): uid {os.geteuid()}: connect: EACCES ({err.strerror}): "
             f"the directory keeps it out")
         os._exit(0)
     d = m.dict()
     d['who'] = 'another user'
-    say(f"other   ({me}): uid {os.geteuid()}: with the authkey: connected and SERVED: "
+    say(f"other   ({me}): uid {os.geteuid()}: with the authkey: SERVED: "
         f"Python checks the key, not the user")
     try:
         SyncManager(address=address, authkey=b"not the key").connect()
     except multiprocessing.AuthenticationError as err:
-        say(f"other   ({me}): uid {os.geteuid()}: with a wrong authkey: refused: "
-            f"AuthenticationError: {err}")
+        say(f"other   ({me}): uid {os.geteuid()}: with a wrong key: AuthenticationError: {err}")
         os._exit(0 if door_open else 3)
     os._exit(3)
 
@@ -77,7 +77,8 @@ def run(target, *args):
 
 def main():
     parser = argparse.ArgumentParser(description="who may connect to a manager")
-    parser.add_argument("-u", dest="user", default="nobody", metavar="USER")
+    parser.add_argument("-u", dest="user", default="nobody", metavar="USER",
+                        help="the other user, tried when run as root (default %(default)s)")
     args = parse_args(parser)
     try:
         pw = pwd.getpwnam(args.user)
@@ -118,9 +119,9 @@ def main():
             ok = ok and code == 0
         say(f"auth    ({me}): the server learns who connects with: "
             f"nothing (an HMAC challenge with the authkey)")
-    tried = "another user was kept out by the directory; with it open, the key decides" \
+    tried = "another user kept out, then served with the key" \
         if may_drop else "another user not tried (not root)"
-    say(f"auth    ({me}): check: the same user was served; {tried}: "
+    say(f"auth    ({me}): check: same user served; {tried}: "
         f"{'OK' if ok else 'FAILED'}")
     sys.exit(0 if ok else 1)
 

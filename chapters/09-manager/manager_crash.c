@@ -15,7 +15,7 @@
  *          (manager_crash.py). Python's manager server has no lifeline:
  *          its twin finds the server still running, orphaned, with its
  *          socket, and has to stop it and clean up by hand.
- * Usage:   ./manager_crash [-k exit|term|kill]
+ * Usage:   ./manager_crash [-m exit|term|kill]
  * Look for: the server's own line "the owner is gone", before main's
  * "every holder of the witness pipe has ended"; nothing left in the end.
  * Racy: whether main's first line comes before the owner's, and whether
@@ -96,8 +96,10 @@ int main(int argc, char *argv[])
     char byte;
     pid_t pid;
 
-    prog_init(argc, argv, "[-k exit|term|kill]");
-    while ((opt = get_option(argc, argv, "k:")) != -1) {
+    prog_init(argc, argv, "[-m exit|term|kill]\n"
+              "  -m exit|term|kill  how the owner ends, without shutdown() (default kill)\n"
+              "Python: a Manager whose owner dies without shutdown() (twin: manager_crash.py)");
+    while ((opt = get_option(argc, argv, "m:")) != -1) {
         if (strcmp(optarg, "exit") == 0)
             how = BY_EXIT;
         else if (strcmp(optarg, "term") == 0)
@@ -105,7 +107,7 @@ int main(int argc, char *argv[])
         else if (strcmp(optarg, "kill") == 0)
             how = BY_KILL;
         else
-            usage_error("-k wants one of exit, term, kill, not '%s'", optarg);
+            usage_error("-m wants one of exit, term, kill, not '%s'", optarg);
     }
     no_operands(argc, argv);
 

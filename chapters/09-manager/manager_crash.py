@@ -4,10 +4,10 @@ The C twin is manager_crash.c, whose server notices and cleans up. Python's
 manager server has no such lifeline: when its owner dies by a signal, it
 goes on running, orphaned, with its socket in place. This program shows it,
 then stops that server and removes its directory by hand, so that nothing
-is left behind. With -k exit, the owner ends normally and Python's exit
+is left behind. With -m exit, the owner ends normally and Python's exit
 handlers shut the manager down.
 
-Usage: python3 manager_crash.py [-k exit|term|kill]
+Usage: python3 manager_crash.py [-m exit|term|kill]
 """
 import argparse
 import os
@@ -64,7 +64,9 @@ def alive(pid):
 
 def main():
     parser = argparse.ArgumentParser(description="the owner of a manager dies")
-    parser.add_argument("-k", dest="how", choices=["exit", "term", "kill"], default="kill")
+    parser.add_argument("-m", dest="how", choices=["exit", "term", "kill"], default="kill",
+                        metavar="exit|term|kill",
+                        help="how the owner ends, without shutdown() (default %(default)s)")
     args = parse_args(parser)
 
     me = os.getpid()
@@ -109,8 +111,8 @@ def main():
     if ok:
         say(f"main    ({me}): check: the server did not outlive its owner and left nothing: OK")
     else:
-        say(f"main    ({me}): check: the server outlived its owner (Python's manager has "
-            f"no lifeline); cleaned up by hand")
+        say(f"main    ({me}): check: the server outlived its owner "
+            f"(Python's manager has no lifeline)")
 
 
 if __name__ == "__main__":

@@ -4,17 +4,19 @@
  * main starts a manager (a server process, manager.c) and asks it for a
  * dict d and a list l holding 0..4. Each worker opens its own connection
  * and sets d[1] = '1', d['2'] = 2, d[0.25] = None, appends its pid to l,
- * and appends its pid to `plain` too: an ordinary array in its own memory.
- * Every operation on d and l is a request to the server and its reply, so
- * all workers change the same dict and the same list; each worker's plain
- * list is its own copy (fork copied it), so main's stays empty.
+ * and appends its pid to `plain` too: an ordinary array in its own memory;
+ * then it says how long l is and what plain holds. Every operation on d
+ * and l is a request to the server and its reply, so all workers change
+ * the same dict and the same list; each worker's plain list is its own
+ * copy (fork copied it), so main's stays empty.
  *
  * Python:  with Manager() as m: d = m.dict(); l = m.list(range(5))
  *          (manager_demo.py)
  * Usage:   ./manager_demo [-n WORKERS]
- * Look for: at the end, l is 0..4 followed by every worker's pid once, d
- * has its 3 keys, the plain list is []. Racy: the order of the workers'
- * lines, the order of their pids in l, and how much of l each worker sees.
+ * Look for: at the end, l (shown 5 items a line) is 0..4 followed by every
+ * worker's pid once, d has its 3 keys, the plain list is []. Racy: the
+ * order of the workers' lines, the order of their pids in l, and how long
+ * l is when each worker asks.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -30,6 +32,7 @@
 
 #define MAX_WORKERS 32
 #define LINE 400
+#define ROW 5                   /* items of l shown on one line */
 
 /* What a worker gets from main: all of it copied by fork. The manager's
  * address and the objects' ids are what a Python proxy carries too. */
@@ -44,8 +47,7 @@ struct job {
 static void worker(void *arg)
 {
     const struct job *job = arg;
-    struct mgr_value items[2 * MAX_WORKERS + 10];
-    char shared[LINE], own[LINE];
+    char own[LINE];
     size_t n;
     /* Our own connection: a connection is never shared between processes,
      * or their requests and replies would mix. */
@@ -61,15 +63,14 @@ static void worker(void *arg)
     /* This changes the worker's copy of main's array, nobody else's. */
     job->plain[(*job->plain_len)++] = getpid();
 
-    mgr_must(mgr_copy(c, job->list, items, sizeof items / sizeof items[0], &n), c, "l[:]");
-    mgr_values_repr(items, n, 0, shared, sizeof shared);
+    mgr_must(mgr_len(c, job->list, &n), c, "len(l)");
     {
         struct mgr_value mine[MAX_WORKERS];
         for (int i = 0; i < *job->plain_len; i++)
             mine[i] = mgr_int(job->plain[i]);
         mgr_values_repr(mine, (size_t)*job->plain_len, 0, own, sizeof own);
     }
-    say("worker %2d (%ld): l = %s, plain = %s", job->number, (long)getpid(), shared, own);
+    say("worker %2d (%ld): len(l) = %zu, plain = %s", job->number, (long)getpid(), n, own);
     if (mgr_close(c) == -1)
         die_child("mgr_close");
 }
@@ -86,7 +87,9 @@ int main(int argc, char *argv[])
     manager *m;
     mgr_conn *c;
 
-    prog_init(argc, argv, "[-n WORKERS]");
+    prog_init(argc, argv, "[-n WORKERS]\n"
+              "  -n WORKERS  processes that use the manager's dict and list (default 10)\n"
+              "Python: multiprocessing.Manager, dict() and list() proxies (twin: manager_demo.py)");
     while ((opt = get_option(argc, argv, "n:")) != -1)
         workers = arg_long(optarg, opt, 1, MAX_WORKERS);
     no_operands(argc, argv);
@@ -130,8 +133,10 @@ int main(int argc, char *argv[])
     }
 
     mgr_must(mgr_copy(c, l, items, sizeof items / sizeof items[0], &n), c, "l[:]");
-    mgr_values_repr(items, n, 0, text, sizeof text);
-    say("main      (%ld): l = %s", (long)getpid(), text);
+    for (size_t i = 0; i < n; i += ROW) {       /* a list of pids soon outgrows a line */
+        mgr_values_repr(items + i, n - i < ROW ? n - i : ROW, 0, text, sizeof text);
+        say("main      (%ld): l[%zu:%zu] = %s", (long)getpid(), i, i + ROW, text);
+    }
     /* The self-check: 0..4, then each worker's pid exactly once. */
     ok = ok && n == (size_t)(5 + workers);
     for (size_t i = 0; ok && i < n; i++) {

@@ -2,8 +2,9 @@
 workers; a plain list is not shared.
 
 The C twin is manager_demo.c. Usage: python3 manager_demo.py [-n WORKERS]
-Racy: the order of the workers' lines, the order of their pids in l, and
-how much of l each worker sees.
+l is shown 5 items a line (a list of pids is long). Racy: the order of the
+workers' lines, the order of their pids in l, and how long l is when each
+worker asks.
 """
 import argparse
 import multiprocessing
@@ -15,6 +16,8 @@ from multiprocessing import Manager, Process
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "common"))
 from workbook import int_in, parse_args, say  # noqa: E402
 
+ROW = 5                 # items of l shown on one line
+
 
 def worker(number, d, l, plain):
     # d and l are proxies: each operation is a request to the manager's
@@ -24,12 +27,13 @@ def worker(number, d, l, plain):
     d[0.25] = None
     l.append(os.getpid())
     plain.append(os.getpid())
-    say(f"worker {number:2d} ({os.getpid()}): l = {l}, plain = {plain}")
+    say(f"worker {number:2d} ({os.getpid()}): len(l) = {len(l)}, plain = {plain}")
 
 
 def main():
     parser = argparse.ArgumentParser(description="a manager shares a dict and a list")
-    parser.add_argument("-n", dest="workers", type=int_in(1, 32), default=10, metavar="WORKERS")
+    parser.add_argument("-n", dest="workers", type=int_in(1, 32), default=10, metavar="WORKERS",
+                        help="processes that use the manager's dict and list (default %(default)s)")
     args = parse_args(parser)
 
     me = os.getpid()
@@ -50,8 +54,9 @@ def main():
         # Every worker has been joined: all its requests were answered.
         say(f"main      ({me}): d = {d}")
         ok = ok and list(d.items()) == [(1, '1'), ('2', 2), (0.25, None)]
-        say(f"main      ({me}): l = {l}")
-        items = list(l)
+        items = list(l)                         # one request: a copy of l
+        for i in range(0, len(items), ROW):     # a list of pids soon outgrows a line
+            say(f"main      ({me}): l[{i}:{i + ROW}] = {items[i:i + ROW]}")
         pids = sorted(p.pid for p in workers)
         ok = ok and items[:5] == [0, 1, 2, 3, 4] and sorted(items[5:]) == pids
         say(f"main      ({me}): plain = {plain} (each worker appended to its own copy)")

@@ -14,7 +14,7 @@
  * Python:  q = Manager().Queue(); pool = Pool(2)
  *          pool.apply_async(reader, (q,)); pool.apply_async(writer, (q,))
  *          (manager_queue_pool.py)
- * Usage:   ./manager_queue_pool [-n ITEMS]
+ * Usage:   ./manager_queue_pool [-c ITEMS]
  * Look for: the reader's "got" lines in the order the writer put them, and
  * the reader's result checked by main on the last line. Racy: how the
  * writer's and the reader's lines interleave.
@@ -134,8 +134,11 @@ int main(int argc, char *argv[])
     mgr_conn *c;
     pool *p;
 
-    prog_init(argc, argv, "[-n ITEMS]");
-    while ((opt = get_option(argc, argv, "n:")) != -1)
+    prog_init(argc, argv, "[-c ITEMS]\n"
+              "  -c ITEMS  items the writer task puts on the queue (default 3)\n"
+              "Python: multiprocessing.Manager().Queue(), passed to Pool tasks "
+              "(twin: manager_queue_pool.py)");
+    while ((opt = get_option(argc, argv, "c:")) != -1)
         items = arg_long(optarg, opt, 1, MAX_ITEMS);
     no_operands(argc, argv);
 
@@ -143,6 +146,8 @@ int main(int argc, char *argv[])
     m = manager_start(0);
     if (m == NULL)
         die("manager_start");
+    say("main   (%ld): manager server %ld at %s", (long)getpid(), (long)manager_pid(m),
+        manager_address(m));
     c = mgr_connect(manager_address(m));
     if (c == NULL)
         die("mgr_connect");
@@ -150,8 +155,8 @@ int main(int argc, char *argv[])
     strcpy(job.address, manager_address(m));    /* fits: it is a sun_path */
     job.items = items;
     mgr_must(mgr_create(c, MGR_QUEUE, &job.queue), c, "manager.Queue()");
-    say("main   (%ld): manager server %ld at %s, queue id %lu", (long)getpid(),
-        (long)manager_pid(m), manager_address(m), (unsigned long)job.queue);
+    say("main   (%ld): q = manager.Queue(): queue id %lu", (long)getpid(),
+        (unsigned long)job.queue);
 
     p = pool_create(2);
     if (p == NULL)

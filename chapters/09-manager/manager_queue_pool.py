@@ -1,7 +1,7 @@
 """manager_queue_pool.py - a Pool whose tasks share a queue served by a
 manager.
 
-The C twin is manager_queue_pool.c. Usage: python3 manager_queue_pool.py [-n ITEMS]
+The C twin is manager_queue_pool.c. Usage: python3 manager_queue_pool.py [-c ITEMS]
 Racy: how the writer's and the reader's lines interleave.
 """
 import argparse
@@ -54,7 +54,8 @@ def reader(q):
 
 def main():
     parser = argparse.ArgumentParser(description="Pool tasks share a manager's queue")
-    parser.add_argument("-n", dest="items", type=int_in(1, 1000), default=3, metavar="ITEMS")
+    parser.add_argument("-c", dest="items", type=int_in(1, 1000), default=3, metavar="ITEMS",
+                        help="items the writer task puts on the queue (default %(default)s)")
     args = parse_args(parser)
 
     me = os.getpid()
@@ -63,10 +64,10 @@ def main():
     # be refused as a task argument (RuntimeError); the proxy of a manager's
     # queue travels by pickling: its address and id.
     with Manager() as manager:
-        q = manager.Queue()
         # manager._process is not public API: read here only to print the pid.
-        say(f"main   ({me}): manager server {manager._process.pid} at {manager.address}, "
-            f"queue id {q._token.id}")
+        say(f"main   ({me}): manager server {manager._process.pid} at {manager.address}")
+        q = manager.Queue()
+        say(f"main   ({me}): q = manager.Queue(): queue id {q._token.id}")
         pool = Pool(2)
         pids = [w.pid for w in pool._pool]      # not public API either: for the print
         say(f"main   ({me}): Pool(2) started: workers {pids[0]} and {pids[1]}")

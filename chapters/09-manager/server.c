@@ -271,6 +271,7 @@ noreturn void server_main(int listen_fd, int lifeline, const char *dir,
     set_nonblocking(listen_fd);
 
     why = serve(&s, &sig);
+    log_line(&s, "stopping: %s", why);
 
     /* Every way out of serve() comes here: remove the name first (no new
      * client can connect then), and so nothing is left if a close fails;
@@ -287,7 +288,7 @@ noreturn void server_main(int listen_fd, int lifeline, const char *dir,
             object_free(&s, &s.objects[id]);
     if (close(listen_fd) == -1)
         die_child("close");
-    log_line(&s, "stopping: %s; %s and its directory removed", why, path);
+    log_line(&s, "removed %s and its directory", path);
     if (close(lifeline) == -1)
         die_child("close lifeline");
     if (sig != 0) {

@@ -493,7 +493,9 @@ int main(int argc, char *argv[])
     manager *m;
     mgr_conn *c;
 
-    prog_init(argc, argv, "[-r ROUNDS]");
+    prog_init(argc, argv, "[-r ROUNDS]\n"
+              "  -r ROUNDS  random, damaged requests sent at the end (default 300)\n"
+              "Python: no twin: Python's manager authenticates first and speaks pickles");
     while ((opt = get_option(argc, argv, "r:")) != -1)
         rounds = arg_long(optarg, opt, 0, 100000);
     no_operands(argc, argv);

@@ -51,7 +51,7 @@ assert_clean_inheritance() {
 # What -h and the ranges (make check) cannot tell: "--" with no command
 # after it; an operand before "--" (the command comes after it); a text
 # longer than subprocess_shell takes. The twins of subprocess_communicate
-# (-w) and subprocess_timeout (-t, -g) check those ranges with code of
+# (-t) and subprocess_timeout (-t, -g) check those ranges with code of
 # their own, not workbook.py's: the two ends of each, and nan (which no
 # comparison refuses unless it is written for it), are tried here, since
 # nothing else tries them on the twins. (A word where a number goes is
@@ -60,11 +60,11 @@ assert_clean_inheritance() {
     local long
     long=$(printf 'x%.0s' $(seq 201))
     usage_table $CH 'subprocess_call --' 'subprocess_call ls -- ls' 'subprocess_output --' \
-        'subprocess_communicate --' 'subprocess_communicate -w 0' 'subprocess_communicate -w 61' \
-        'subprocess_communicate -w nan' \
+        'subprocess_communicate --' 'subprocess_communicate -t 0' 'subprocess_communicate -t 61' \
+        'subprocess_communicate -t nan' \
         'subprocess_timeout --' 'subprocess_timeout -t -1' 'subprocess_timeout -t 3601' \
         'subprocess_timeout -t nan' 'subprocess_timeout -g -0.5' 'subprocess_timeout -g 61' \
-        "subprocess_shell -t $long"
+        "subprocess_shell -w $long"
 }
 
 # ---- inherit_report (the probe) ---------------------------------------------
@@ -306,7 +306,7 @@ subprocess_communicate_deadlock() {
     refute_line --regexp '^Received'
 
     # sort reads everything before it writes: the naive order works there.
-    run_impl "$impl" $CH subprocess_communicate -m naive -w 10 -- sort
+    run_impl "$impl" $CH subprocess_communicate -m naive -t 10 -- sort
     assert_success
     assert_line --regexp '^Received 1048576 bytes\.$'
     refute_line --regexp '^(Stuck|Deadlocked)'
@@ -457,17 +457,21 @@ subprocess_shell_checks() {
     local expected
     expected=$(cat <<'EOF'
 The text: 'hello; echo INJECTED'
-1. argument vector, no shell: ['echo', 'hello; echo INJECTED']
+1. argument vector, no shell:
+   argv: ['echo', 'hello; echo INJECTED']
    | hello; echo INJECTED
    -> exit code 0: the text stayed data
-2. the text pasted into a shell command line: ['/bin/sh', '-c', 'echo hello; echo INJECTED']
+2. the text pasted into a shell command line:
+   argv: ['/bin/sh', '-c', 'echo hello; echo INJECTED']
    | hello
    | INJECTED
    -> exit code 0: the shell treated the text as code
-3. a fixed shell script, the text as "$1": ['/bin/sh', '-c', 'printf \'%s\\n\' "$1"', 'sh', 'hello; echo INJECTED']
+3. a fixed shell script, the text as "$1":
+   argv: ['/bin/sh', '-c', 'printf \'%s\\n\' "$1"', 'sh', 'hello; echo INJECTED']
    | hello; echo INJECTED
    -> exit code 0: the text stayed data
-4. a list with shell=True (the tutorial's mistake): ['/bin/sh', '-c', 'echo', 'hello; echo INJECTED']
+4. a list with shell=True (the tutorial's mistake):
+   argv: ['/bin/sh', '-c', 'echo', 'hello; echo INJECTED']
    | 
    -> exit code 0: the text was not used: the list's other items became $0, $1...
 EOF
@@ -480,14 +484,14 @@ EOF
     assert_count 2 '^   \| hello; echo INJECTED$'
 
     # Command substitution and a lone quote, in each form.
-    run_impl "$1" $CH subprocess_shell -t 'today is $(echo SUBSTITUTED)'
+    run_impl "$1" $CH subprocess_shell -w 'today is $(echo SUBSTITUTED)'
     assert_success
     assert_count 2 '^   \| today is \$\(echo SUBSTITUTED\)$'
     assert_count 1 '^   \| today is SUBSTITUTED$'
     assert_before '^2\. ' '^   \| today is SUBSTITUTED$'
     assert_before '^   \| today is SUBSTITUTED$' '^3\. '
     assert_count 2 'the text stayed data$'
-    run_impl "$1" $CH subprocess_shell -t "it's"
+    run_impl "$1" $CH subprocess_shell -w "it's"
     assert_success
     assert_count 2 "^   \\| it's$"
     assert_line --regexp '^   -> exit code 2: the shell treated the text as code$'

@@ -56,6 +56,8 @@ cost_spawn_checks() {
     assert_success
     figures "$1" "${SPAWN_ROWS[@]}"
     assert_count $([ "$1" = py ] && echo 6 || echo 12) '.'
+    # Every row fits 100 columns (the reader-goes table runs the fork row only).
+    printf '%s\n' "${lines[@]}" | awk 'length > 100 { exit 1 }' || fail_run "a line over 100 columns"
 }
 
 @test "cost_spawn: every row, positive figures" { cost_spawn_checks c; }

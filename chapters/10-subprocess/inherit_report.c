@@ -72,7 +72,8 @@ int main(int argc, char *argv[])
     sigset_t mask;
     long max;
 
-    prog_init(argc, argv, "[-h]");
+    prog_init(argc, argv, "\n"
+              "Python: no Python twin: the twins of this chapter run this program too");
     while (get_option(argc, argv, "") != -1)
         ;                       /* no options: get_option answers -h itself */
     no_operands(argc, argv);

@@ -7,6 +7,7 @@ What is left is the command line (OPTIONS -- COMMAND [ARG...]), the
 
 SPDX-License-Identifier: MIT
 """
+import argparse
 import errno
 import os
 import signal
@@ -19,7 +20,11 @@ from workbook import parse_args  # noqa: E402
 def parse_args_and_command(parser, default_command):
     """Options before "--", the command after it (default_command if there
     is no "--"), as command_operands() in command.c: argparse never sees the
-    command's own options (ls -l)."""
+    command's own options (ls -l). -h ends with the command's line, as the
+    C program's -h does."""
+    parser.epilog = ("  COMMAND ...  the command to run, after -- "
+                     f"(default: {' '.join(default_command)})")
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
     argv = sys.argv[1:]
     command = list(default_command)
     if "--" in argv:

@@ -54,7 +54,10 @@ int main(int argc, char *argv[])
     int nopts, opt, err, exitcode;
     pid_t pid;
 
-    prog_init(argc, argv, "[-m fork|spawn] [-- COMMAND [ARG...]]");
+    prog_init(argc, argv, "[-m fork|spawn] [-- COMMAND [ARG...]]\n"
+              "  -m fork|spawn  start it with fork + exec, or posix_spawnp (default fork)\n"
+              "  COMMAND ...    the command to run, after -- (default: ls -l /)\n"
+              "Python: subprocess.call, os.posix_spawnp (twin: subprocess_call.py)");
     command = command_operands(argc, argv, &nopts, default_command);
     while ((opt = get_option(nopts, argv, "m:")) != -1) {
         if (strcmp(optarg, "fork") != 0 && strcmp(optarg, "spawn") != 0)

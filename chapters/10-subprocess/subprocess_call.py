@@ -19,7 +19,9 @@ from spawn import (cannot_run, mark_inherited_cloexec, parse_args_and_command,
 def main():
     parser = argparse.ArgumentParser(description="run a command, get its exit code",
                                      usage="%(prog)s [-m fork|spawn] [-- COMMAND [ARG...]]")
-    parser.add_argument("-m", dest="mode", choices=["fork", "spawn"], default="fork")
+    parser.add_argument("-m", dest="mode", choices=["fork", "spawn"], default="fork",
+                        metavar="fork|spawn",
+                        help="start it with fork + exec, or posix_spawnp (default %(default)s)")
     args, command = parse_args_and_command(parser, ["ls", "-l", "/"])
 
     # flush=True: our stdout is the command's stdout too. A line still in

@@ -16,10 +16,10 @@
  * Python:  out, _ = Popen(cmd, stdin=PIPE, stdout=PIPE).communicate(data)
  *          (subprocess_communicate.py)
  * Usage:   ./subprocess_communicate [-m poll|naive] [-s KIB] [-i FILE]
- *              [-o FILE] [-w SECONDS] [-- COMMAND [ARG...]]
+ *              [-o FILE] [-t SECONDS] [-- COMMAND [ARG...]]
  *          -s: generate KIB KiB of numbered lines (default 1024: 1 MiB);
  *          -i: feed FILE instead; -o: write the output to FILE;
- *          -w: the naive mode's watchdog (default 1 s without progress).
+ *          -t: the naive mode's watchdog (default 1 s without progress).
  *          Default command: cat.
  * Look for: with cat, 1 MiB in and the same 1 MiB out ("identical: yes");
  * with -m naive, the deadlock report, a kill and a reaped child. A command
@@ -226,9 +226,17 @@ int main(int argc, char *argv[])
     int nopts, opt, err, exitcode;
 
     prog_init(argc, argv, "[-m poll|naive] [-s KIB] [-i FILE] [-o FILE] "
-              "[-w SECONDS] [-- COMMAND [ARG...]]");
+              "[-t SECONDS] [-- COMMAND [ARG...]]\n"
+              "  -m poll|naive  poll: feed and read at once; naive: all input first "
+              "(default poll)\n"
+              "  -s KIB         generate KIB KiB of numbered lines to feed (default 1024)\n"
+              "  -i FILE        feed FILE instead (default: the generated lines)\n"
+              "  -o FILE        write the command's output to FILE (default: not written)\n"
+              "  -t SECONDS     -m naive's watchdog: how long without progress (default 1)\n"
+              "  COMMAND ...    the command to run, after -- (default: cat)\n"
+              "Python: subprocess.Popen.communicate (twin: subprocess_communicate.py)");
     command = command_operands(argc, argv, &nopts, default_command);
-    while ((opt = get_option(nopts, argv, "m:s:i:o:w:")) != -1) {
+    while ((opt = get_option(nopts, argv, "m:s:i:o:t:")) != -1) {
         switch (opt) {
         case 'm':
             if (strcmp(optarg, "poll") != 0 && strcmp(optarg, "naive") != 0)
@@ -244,7 +252,7 @@ int main(int argc, char *argv[])
         case 'o':
             out_path = optarg;
             break;
-        case 'w':
+        case 't':
             watchdog = arg_double(optarg, opt, 0.1, 60);
             break;
         }

@@ -9,7 +9,7 @@ selectors module). One difference: communicate() hides a command that stops
 reading early (it swallows BrokenPipeError), so only the C program and the
 naive mode here report EPIPE. Usage:
 python3 subprocess_communicate.py [-m poll|naive] [-s KIB] [-i FILE] [-o FILE]
-                                  [-w SECONDS] [-- COMMAND [ARG...]]
+                                  [-t SECONDS] [-- COMMAND [ARG...]]
 """
 import argparse
 import errno
@@ -71,16 +71,22 @@ def naive(p, data, watchdog):
 def main():
     parser = argparse.ArgumentParser(
         description="feed a command and read its output at once",
-        usage="%(prog)s [-m poll|naive] [-s KIB] [-i FILE] [-o FILE] [-w SECONDS] "
+        usage="%(prog)s [-m poll|naive] [-s KIB] [-i FILE] [-o FILE] [-t SECONDS] "
               "[-- COMMAND [ARG...]]")
-    parser.add_argument("-m", dest="mode", choices=["poll", "naive"], default="poll")
-    parser.add_argument("-s", dest="kib", type=int_in(1, 65536), default=1024)
-    parser.add_argument("-i", dest="infile")
-    parser.add_argument("-o", dest="outfile")
-    parser.add_argument("-w", dest="watchdog", type=float, default=1.0)
+    parser.add_argument("-m", dest="mode", choices=["poll", "naive"], default="poll",
+                        metavar="poll|naive", help="poll: feed and read at once; "
+                        "naive: all input first (default %(default)s)")
+    parser.add_argument("-s", dest="kib", type=int_in(1, 65536), default=1024, metavar="KIB",
+                        help="generate KIB KiB of numbered lines to feed (default %(default)s)")
+    parser.add_argument("-i", dest="infile", metavar="FILE",
+                        help="feed FILE instead (default: the generated lines)")
+    parser.add_argument("-o", dest="outfile", metavar="FILE",
+                        help="write the command's output to FILE (default: not written)")
+    parser.add_argument("-t", dest="watchdog", type=float, default=1.0, metavar="SECONDS",
+                        help="-m naive's watchdog: how long without progress (default 1)")
     args, command = parse_args_and_command(parser, ["cat"])
     if not 0.1 <= args.watchdog <= 60:
-        parser.error(f"-w must be from 0.1 to 60, not {args.watchdog:g}")
+        parser.error(f"-t must be from 0.1 to 60, not {args.watchdog:g}")
 
     if args.infile is not None:
         try:

@@ -74,7 +74,10 @@ int main(int argc, char *argv[])
     int nopts, opt, err, exitcode;
     size_t len, lines;
 
-    prog_init(argc, argv, "[-e] [-- COMMAND [ARG...]]");
+    prog_init(argc, argv, "[-e] [-- COMMAND [ARG...]]\n"
+              "  -e           capture stderr too (stderr=STDOUT)\n"
+              "  COMMAND ...  the command to run, after -- (default: ls /)\n"
+              "Python: subprocess.run(stdout=PIPE), check_output (twin: subprocess_output.py)");
     command = command_operands(argc, argv, &nopts, default_command);
     while ((opt = get_option(nopts, argv, "e")) != -1)
         merge_stderr = true;

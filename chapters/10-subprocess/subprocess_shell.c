@@ -13,14 +13,15 @@
  *   4. ['/bin/sh', '-c', 'echo', TEXT]: Python's shell=True with a list,
  *      the tutorial's mistake: only the first item is the script, the
  *      others become $0, $1...: the text is not used at all.
- * Each command's output is captured and shown after "| ".
+ * Each case's vector is shown on a line of its own after "argv:", and
+ * the command's output, captured, after "| ".
  *
  * Python:  subprocess.run(['echo', text]) against
  *          subprocess.run('echo ' + text, shell=True)  (subprocess_shell.py)
- * Usage:   ./subprocess_shell [-t TEXT]   (default: 'hello; echo INJECTED')
+ * Usage:   ./subprocess_shell [-w TEXT]   (default: 'hello; echo INJECTED')
  * Look for: INJECTED on a line of its own in case 2 only; the whole text,
  * unchanged, in cases 1 and 3; an empty line in case 4. Try
- * -t 'today is $(date)' and -t "it's".
+ * -w 'today is $(date)' and -w "it's".
  *
  * SPDX-License-Identifier: MIT
  */
@@ -47,7 +48,8 @@ static void run_case(int number, const char *how, char *const argv[],
     int err, exitcode;
     const char *verdict;
 
-    say("%d. %s: %s", number, how, repr_argv(argv, shown, sizeof shown));
+    say("%d. %s:", number, how);
+    say("   argv: %s", repr_argv(argv, shown, sizeof shown));
     err = spawn_command(argv, SPAWN_STDOUT, &cmd);
     if (err != 0)
         cannot_run(argv, err);
@@ -80,10 +82,13 @@ int main(int argc, char *argv[])
     char script[] = "printf '%s\\n' \"$1\"";  /* the text arrives as "$1" */
     int opt;
 
-    prog_init(argc, argv, "[-t TEXT]");
-    while ((opt = get_option(argc, argv, "t:")) != -1) {
+    prog_init(argc, argv, "[-w TEXT]\n"
+              "  -w TEXT  the text handed to each of the four commands "
+              "(default: 'hello; echo INJECTED')\n"
+              "Python: subprocess.run, with and without shell=True (twin: subprocess_shell.py)");
+    while ((opt = get_option(argc, argv, "w:")) != -1) {
         if (strlen(optarg) > TEXT_MAX)
-            usage_error("-t wants at most %d bytes of text", TEXT_MAX);
+            usage_error("-w wants at most %d bytes of text", TEXT_MAX);
         text = optarg;
     }
     no_operands(argc, argv);

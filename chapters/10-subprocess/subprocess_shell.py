@@ -11,7 +11,7 @@ The same text, 'hello; echo INJECTED' by default, given four ways:
                                                  'echo' is the script
 shell=True runs ['/bin/sh', '-c'] + the list (or + [the string]); each case
 shows the vector that is really executed. The C twin is subprocess_shell.c.
-Usage: python3 subprocess_shell.py [-t TEXT]
+Usage: python3 subprocess_shell.py [-w TEXT]
 """
 import argparse
 import os
@@ -30,7 +30,8 @@ SCRIPT = "printf '%s\\n' \"$1\""  # printf, not echo: dash's echo reads backslas
 
 def run_case(number, how, args, shell, text):
     executed = [SHELL, "-c"] + ([args] if isinstance(args, str) else args) if shell else args
-    print(f"{number}. {how}: {executed!r}", flush=True)
+    print(f"{number}. {how}:", flush=True)
+    print(f"   argv: {executed!r}", flush=True)
     try:
         result = subprocess.run(args, shell=shell, stdout=subprocess.PIPE)
     except OSError as err:
@@ -53,12 +54,14 @@ def run_case(number, how, args, shell, text):
 
 def main():
     parser = argparse.ArgumentParser(description="argument vector against shell string",
-                                     usage="%(prog)s [-t TEXT]")
-    parser.add_argument("-t", dest="text", default="hello; echo INJECTED")
+                                     usage="%(prog)s [-w TEXT]")
+    parser.add_argument("-w", dest="text", default="hello; echo INJECTED", metavar="TEXT",
+                        help="the text handed to each of the four commands "
+                             "(default: 'hello; echo INJECTED')")
     args = parse_args(parser)
     text = args.text
     if len(text.encode()) > TEXT_MAX:
-        parser.error(f"-t wants at most {TEXT_MAX} bytes of text")
+        parser.error(f"-w wants at most {TEXT_MAX} bytes of text")
 
     print(f"The text: {text!r}", flush=True)
     run_case(1, "argument vector, no shell", ["echo", text], False, text)

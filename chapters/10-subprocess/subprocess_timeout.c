@@ -129,7 +129,11 @@ int main(int argc, char *argv[])
     enum ending ending;
     int nopts, opt, err, exitcode = 0;
 
-    prog_init(argc, argv, "[-t SECONDS] [-g SECONDS] [-- COMMAND [ARG...]]");
+    prog_init(argc, argv, "[-t SECONDS] [-g SECONDS] [-- COMMAND [ARG...]]\n"
+              "  -t SECONDS   the deadline, then SIGTERM to the command's group (default 1)\n"
+              "  -g SECONDS   the grace after SIGTERM, then SIGKILL (default 1)\n"
+              "  COMMAND ...  the command to run, after -- (default: sleep 3)\n"
+              "Python: subprocess.Popen.wait(timeout), os.killpg (twin: subprocess_timeout.py)");
     command = command_operands(argc, argv, &nopts, default_command);
     while ((opt = get_option(nopts, argv, "t:g:")) != -1) {
         if (opt == 't')

@@ -63,8 +63,11 @@ def main():
     parser = argparse.ArgumentParser(
         description="kill a command that runs too long",
         usage="%(prog)s [-t SECONDS] [-g SECONDS] [-- COMMAND [ARG...]]")
-    parser.add_argument("-t", dest="timeout", type=seconds(0, 3600), default=1)
-    parser.add_argument("-g", dest="grace", type=seconds(0, 60), default=1)
+    parser.add_argument("-t", dest="timeout", type=seconds(0, 3600), default=1, metavar="SECONDS",
+                        help="the deadline, then SIGTERM to the command's group "
+                             "(default %(default)s)")
+    parser.add_argument("-g", dest="grace", type=seconds(0, 60), default=1, metavar="SECONDS",
+                        help="the grace after SIGTERM, then SIGKILL (default %(default)s)")
     args, command = parse_args_and_command(parser, ["sleep", "3"])
 
     signal.signal(signal.SIGINT, on_signal)

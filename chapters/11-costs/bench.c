@@ -49,28 +49,38 @@ static void on_signal(int sig)
     raise(sig);
 }
 
-static void usage_rows(const char *const rows[], const char *bad)
+/* The rows as "a, b, c", for -h and for -r's usage error. */
+static void list_rows(const char *const rows[], char *list, size_t size)
 {
-    char list[SAY_MAX / 2] = "";
     size_t used = 0;
 
+    list[0] = '\0';
     for (int i = 0; rows[i] != NULL; i++) {
-        int n = snprintf(list + used, sizeof list - used, "%s%s",
-                         i ? ", " : "", rows[i]);
-        if (n < 0 || (size_t)n >= sizeof list - used)
+        int n = snprintf(list + used, size - used, "%s%s", i ? ", " : "", rows[i]);
+        if (n < 0 || (size_t)n >= size - used)
             break;
         used += (size_t)n;
     }
-    usage_error("-r wants one of %s, not '%s'", list, bad);
 }
 
-struct bench bench_init(int argc, char *argv[], const char *const rows[])
+struct bench bench_init(int argc, char *argv[], const char *const rows[],
+                        const char *python)
 {
+    /* The help text stays in use for the program's life (usage errors). */
+    static char help[SAY_MAX * 2];
+    char list[SAY_MAX / 2];
     struct bench b = { NULL, 1.0, 0, 0 };
     struct sigaction sa;
     int opt;
 
-    prog_init(argc, argv, "[-r ROW] [-s SCALE] [-p | -a]");
+    list_rows(rows, list, sizeof list);
+    snprintf(help, sizeof help, "[-r ROW] [-s SCALE] [-p | -a]\n"
+             "  -r ROW    only this row: %s (default: all)\n"
+             "  -s SCALE  multiply every operation count (default 1)\n"
+             "  -p        everything on one CPU\n"
+             "  -a        this process on one CPU, its children on another\n"
+             "Python: %s", list, python);
+    prog_init(argc, argv, help);
     while ((opt = get_option(argc, argv, "r:s:pa")) != -1) {
         switch (opt) {
         case 'r':
@@ -79,7 +89,7 @@ struct bench bench_init(int argc, char *argv[], const char *const rows[])
                 if (strcmp(optarg, rows[i]) == 0)
                     b.row = rows[i];
             if (b.row == NULL)
-                usage_rows(rows, optarg);
+                usage_error("-r wants one of %s, not '%s'", list, optarg);
             break;
         case 's':
             b.scale = arg_double(optarg, opt, 0.0001, 100.0);

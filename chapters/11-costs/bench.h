@@ -33,8 +33,11 @@ struct bench {
 };
 
 /* Parses the options against the program's list of rows (NULL-ended),
- * installs the SIGINT/SIGTERM clean-up, and pins to one CPU if asked. */
-struct bench bench_init(int argc, char *argv[], const char *const rows[]);
+ * installs the SIGINT/SIGTERM clean-up, and pins to one CPU if asked.
+ * python is the last line of -h, after "Python: ": the Python the program
+ * mirrors and its twin ("multiprocessing.Pipe (twin: cost_ipc.py)"). */
+struct bench bench_init(int argc, char *argv[], const char *const rows[],
+                        const char *python);
 
 /* True if row is to be measured in this run. */
 int bench_wants(const struct bench *b, const char *row);

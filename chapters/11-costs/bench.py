@@ -109,8 +109,9 @@ class Bench:
     def __init__(self, description, rows):
         parser = argparse.ArgumentParser(description=description)
         parser.add_argument("-r", dest="row", choices=rows, metavar="ROW",
-                            help="only this row: " + ", ".join(rows))
-        parser.add_argument("-s", dest="scale", type=scale_type, default=1.0, metavar="SCALE")
+                            help="only this row: " + ", ".join(rows) + " (default: all)")
+        parser.add_argument("-s", dest="scale", type=scale_type, default=1.0, metavar="SCALE",
+                            help="multiply every operation count (default 1)")
         where = parser.add_mutually_exclusive_group()
         where.add_argument("-p", dest="pin", action="store_true", help="everything on one CPU")
         where.add_argument("-a", dest="apart", action="store_true",

@@ -206,7 +206,8 @@ static double bulk(int framed, long chunks)
 
 int main(int argc, char *argv[])
 {
-    struct bench b = bench_init(argc, argv, rows);
+    struct bench b = bench_init(argc, argv, rows, "multiprocessing.Pipe, "
+                                "Connection.send and recv (twin: cost_ipc.py)");
 
     if (bench_wants(&b, "pipe_rt")) {
         long n = bench_count(&b, 5000);

@@ -103,7 +103,7 @@ def main():
                "Connection.send+recv each way, Pipe() (a socketpair)")
     if b.wants("pipe_bulk"):
         report("pipe_bulk", "Python", bulk(ctx, b.count(4096)), "MiB/s",
-               "Connection.send_bytes+recv_bytes of 64 KiB, Pipe(duplex=False)")
+               "send_bytes+recv_bytes of 64 KiB, Pipe(duplex=False)")
 
 
 if __name__ == "__main__":

@@ -91,7 +91,8 @@ static double dict_set(long n)
 
 int main(int argc, char *argv[])
 {
-    struct bench b = bench_init(argc, argv, rows);
+    struct bench b = bench_init(argc, argv, rows, "multiprocessing.Manager, "
+                                "a dict's d[key] = i (twin: cost_manager.py)");
 
     if (bench_wants(&b, "dict_set")) {
         long n = bench_count(&b, 5000);

@@ -156,7 +156,11 @@ static double map_rate(long n, size_t chunksize)
 
 int main(int argc, char *argv[])
 {
-    struct bench b = bench_init(argc, argv, rows);
+    /* The fast build has no twin of its own: cost_pool.py is beside both. */
+    struct bench b = bench_init(argc, argv, rows, strcmp(POOL_IMPL, "C") == 0
+                                ? "multiprocessing.Pool, apply_async and map (twin: cost_pool.py)"
+                                : "multiprocessing.Pool, apply_async and map (cost_pool's twin: "
+                                  "cost_pool.py)");
 
     if (bench_wants(&b, "apply_rt")) {
         long n = bench_count(&b, 3000);

@@ -224,7 +224,11 @@ static double run(int use_queue, int nprod, int ncons, long n)
 
 int main(int argc, char *argv[])
 {
-    struct bench b = bench_init(argc, argv, rows);
+    /* The fast build has no twin of its own: cost_queue.py is beside both. */
+    struct bench b = bench_init(argc, argv, rows, strcmp(QUEUE_IMPL, "C") == 0
+                                ? "multiprocessing.Queue, put and get (twin: cost_queue.py)"
+                                : "multiprocessing.Queue, put and get (cost_queue's twin: "
+                                  "cost_queue.py)");
     /* The floor is the same pipe whichever Queue is linked: measured once. */
     int with_floor = strcmp(QUEUE_IMPL, "C") == 0;
 

@@ -35,6 +35,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <spawn.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
@@ -114,10 +115,13 @@ static void ballast_free(char *ballast, size_t mib)
 /* fork from a parent that has written mib MiB of memory. */
 static void fork_big(const char *row, size_t mib, long n)
 {
-    char *ballast = ballast_new(mib);
+    char *ballast = ballast_new(mib), floor_how[64], c_how[64];
 
-    bench_report(row, "floor", forks(0, n), "us", "fork + _exit + waitpid, parent has written that much memory");
-    bench_report(row, "C", forks(1, n), "us", "start_child + join_child, parent has written that much memory");
+    snprintf(floor_how, sizeof floor_how,
+             "fork + _exit + waitpid, parent has written %zu MiB", mib);
+    snprintf(c_how, sizeof c_how, "start_child + join_child, parent has written %zu MiB", mib);
+    bench_report(row, "floor", forks(0, n), "us", floor_how);
+    bench_report(row, "C", forks(1, n), "us", c_how);
     ballast_free(ballast, mib);
 }
 
@@ -152,7 +156,8 @@ static double spawns(enum how how, long n)
 
 int main(int argc, char *argv[])
 {
-    struct bench b = bench_init(argc, argv, rows);
+    struct bench b = bench_init(argc, argv, rows, "multiprocessing.Process (fork), "
+                                "os.posix_spawnp, subprocess.run (twin: cost_spawn.py)");
 
     if (bench_wants(&b, "fork")) {
         long n = bench_count(&b, 2000);
@@ -172,7 +177,7 @@ int main(int argc, char *argv[])
         long n = bench_count(&b, 40);
         char *ballast = ballast_new(256);
         bench_report("spawn_256m", "floor", spawns(POSIX_SPAWN, n), "us", "posix_spawnp + waitpid of true, parent has 256 MiB");
-        bench_report("spawn_256m", "C", spawns(SPAWN_COMMAND, n), "us", "spawn_command (posix_spawnp) + waitpid of true, parent has 256 MiB");
+        bench_report("spawn_256m", "C", spawns(SPAWN_COMMAND, n), "us", "spawn_command + waitpid of true, parent has 256 MiB");
         ballast_free(ballast, 256);
     }
     if (bench_wants(&b, "command")) {

@@ -67,7 +67,7 @@ def main():
     ctx = mp.get_context("fork")
     if b.wants("fork"):
         report("fork", "Python", processes(ctx, b.count(200)), "us",
-               "Process(target=nothing).start() + join(), fork start method")
+               "Process(target=nothing).start() + join(), fork method")
     if b.wants("fork_16m"):
         report("fork_16m", "Python", processes_big(ctx, 16, b.count(150)), "us",
                "the same, parent holds 16 MiB of written bytes")

@@ -218,7 +218,8 @@ static sem_t *open_named(void)
 
 int main(int argc, char *argv[])
 {
-    struct bench b = bench_init(argc, argv, rows);
+    struct bench b = bench_init(argc, argv, rows, "multiprocessing Lock, Semaphore "
+                                "and Event (twin: cost_sync.py)");
     struct shared *sh = shared_alloc(sizeof *sh);
 
     /* pshared = 1: used by several processes through shared memory. */

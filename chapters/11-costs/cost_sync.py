@@ -104,7 +104,7 @@ def main():
                "Semaphore(1).acquire() + release(), 2 processes, per pair")
     if b.wants("event_rt"):
         report("event_rt", "Python", event_round_trip(ctx, b.count(3000)), "us",
-               "set one Event, wait on another; the child waits, clears, sets")
+               "Event.set() + wait() + clear(), two events")
 
 
 if __name__ == "__main__":

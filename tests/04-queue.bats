@@ -19,7 +19,7 @@ sequence() {
 # ---- queue_demo --------------------------------------------------------------
 queue_demo_checks() {
     local impl=$1 n=$2 letters last early
-    run_impl "$impl" 04-queue queue_demo -n "$n"
+    run_impl "$impl" 04-queue queue_demo -c "$n"
     assert_success
     letters=$(printf '%s\n' {A..Z} | head -n "$n" | paste -sd ' ' -)
     last=${letters: -1}
@@ -59,7 +59,7 @@ running() {
     # Two letters a second apart: the writer runs for 2 s, so main is still
     # waiting for it when it is killed (a margin of nearly 2 s).
     # shellcheck disable=SC2086  # WB_WRAP is a command line of its own
-    WORKBOOK_PACE=2 $WB_WRAP "$bin" -n 2 >"$out" 2>&1 3>&- &
+    WORKBOOK_PACE=2 $WB_WRAP "$bin" -c 2 >"$out" 2>&1 3>&- &
     tries=$((limit * 10))
     until grep -q '^reader ([0-9]*): Process to read$' "$out" &&
           grep -q '^writer ([0-9]*): Process to write$' "$out"; do
@@ -95,7 +95,7 @@ running() {
 # ---- queue_nonblock ----------------------------------------------------------
 queue_nonblock_checks() {
     local impl=$1 n=$2
-    run_impl "$impl" 04-queue queue_nonblock -n "$n"
+    run_impl "$impl" 04-queue queue_nonblock -c "$n"
     assert_success
     assert_count 1 '^main   \([0-9]+\): a new Queue\(maxsize\): qsize\(\) = 0, empty\(\) = true, full\(\) = false$'
     assert_count 1 "^main   \([0-9]+\): writer joined: qsize\(\) = $n, empty\(\) = false, full\(\) = true$"
@@ -115,7 +115,7 @@ queue_nonblock_checks() {
 # asserted, only that reader and parent together get each item once, in order.
 queue_nonblock_racy() {
     local impl=$1 got left
-    run_impl "$impl" 04-queue queue_nonblock -r -n 5
+    run_impl "$impl" 04-queue queue_nonblock -r -c 5
     assert_success
     got=$(capture '^reader \([0-9]+\): get\(block=False\) -> Empty, after ([0-9]+) items?$')
     left=$(capture '^main   \([0-9]+\): ([0-9]+) items were left for the parent$')
@@ -138,7 +138,7 @@ at_least() {
 # checked, never "at most").
 queue_timeout_checks() {
     local impl=$1 m=$2 t=$3 took
-    run_impl "$impl" 04-queue queue_timeout -m "$m" -t "$t"
+    run_impl "$impl" 04-queue queue_timeout -s "$m" -t "$t"
     assert_success
     assert_equal "$(sequence "^producer \([0-9]+\): put\(([0-9]+), timeout=$t\) -> OK$")" "$(seq -s ' ' 1 "$m")"
     # Full on a full queue: after the timeout, or at once without blocking.
@@ -191,7 +191,7 @@ queue_workers_mixed() {
         need_python
         cmd="$WB_PYTHON -S $WB_ROOT/chapters/04-queue/queue_workers.py"
     fi
-    run_limited sh -c "$cmd -p 4 -c 4 -n 1250 -b 1024 -S -d 0 > '$out'"
+    run_limited sh -c "$cmd -p 4 -n 4 -c 1250 -s 1024 -v -t 0 > '$out'"
     assert_success
     report=$(awk '
         $1 == "producer" && $4 == "put" {
@@ -244,7 +244,7 @@ queue_workers_mixed() {
 # summary agrees with them.
 queue_terminate_checks() {
     local impl=$1 max=$2 attempts held
-    run_impl "$impl" 04-queue queue_terminate -a "$max" -s 262144
+    run_impl "$impl" 04-queue queue_terminate -c "$max" -s 262144
     assert_success
     attempts=$(count_lines '^main \([0-9]+\): attempt [0-9]+: reader [0-9]+ terminated \(exitcode -15\), writer joined \(0\)$')
     [ "$attempts" -ge 1 ] && [ "$attempts" -le "$max" ] || fail_run "1 to $max attempts"

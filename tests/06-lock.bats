@@ -30,9 +30,9 @@ writer_runs() {
 # keep them apart (without it the first writer may be done before the
 # second starts); the guarantee is the same.
 lock_demo_checks() {
-    WORKBOOK_PACE=0.02 run_impl "$1" 06-lock lock_demo -n 5
+    WORKBOOK_PACE=0.02 run_impl "$1" 06-lock lock_demo -c 5
     assert_success
-    assert_line --regexp '^main +\([0-9]+\): two writers append 5 lines each to one file, each holding the lock while it writes$'
+    assert_line --regexp '^main +\([0-9]+\): two writers append 5 lines each to one file, one at a time, holding the lock$'
     assert_count 5 '^  \| with +\([0-9]+\): line [1-5] of 5$'
     assert_count 5 '^  \| acquire +\([0-9]+\): line [1-5] of 5$'
     assert_count 10 '^  \| '
@@ -45,7 +45,7 @@ lock_demo_checks() {
 
 # Without the lock: every line is written, whole; the interleaving is racy.
 lock_demo_unlocked_checks() {
-    run_impl "$1" 06-lock lock_demo -u -n 3
+    run_impl "$1" 06-lock lock_demo -u -c 3
     assert_success
     assert_line --regexp '^main +\([0-9]+\): two writers append 3 lines each to one file, WITHOUT the lock \(-u\)$'
     assert_count 3 '^  \| with +\([0-9]+\): line [1-3] of 3$'

@@ -84,11 +84,19 @@ semaphore_demo_sizes_checks() {
 @test "semaphore_demo: Semaphore(n) never lets more than n in" { semaphore_demo_sizes_checks c; }
 @test "semaphore_demo.py: Semaphore(n) never lets more than n in" { semaphore_demo_sizes_checks py; }
 
-@test "semaphore_demo -k unnamed: never more than 2 holders" {
-    WORKBOOK_PACE=0.01 run_c 07-semaphore semaphore_demo -k unnamed
+@test "semaphore_demo -m unnamed: never more than 2 holders" {
+    WORKBOOK_PACE=0.01 run_c 07-semaphore semaphore_demo -m unnamed
     assert_success
     assert_line --regexp '^main +\([0-9]+\): unnamed semaphore created in shared memory with value 2$'
     holders_checks 2 5
+}
+
+# The twin takes -m as the C program does, but Python has no unnamed
+# semaphore: it refuses -m unnamed, as a usage error.
+@test "semaphore_demo.py -m unnamed: refused, Python has only named semaphores" {
+    run_py 07-semaphore semaphore_demo -m unnamed
+    assert_usage_error py
+    [[ $stderr == *"-m unnamed: Python has only named semaphores"* ]] || fail_run "expected the reason on stderr"
 }
 
 # Start the program slowly in the background, wait until a worker holds the

@@ -10,7 +10,7 @@
  *
  * Python:  q = Queue(); Process(target=write, args=(q,)) ...
  *          reader loops on q.get() until it gets None     (queue_demo.py)
- * Usage:   ./queue_demo [-n ITEMS]
+ * Usage:   ./queue_demo [-c ITEMS]
  * Look for: "Put X" before "Get X" (a letter is put before it can be got);
  * the letters got in the order put (FIFO); the reader stops on the
  * sentinel, after the last letter. Racy: where the reader's lines fall
@@ -77,8 +77,10 @@ int main(int argc, char *argv[])
     pid_t pw, pr;
     int opt;
 
-    prog_init(argc, argv, "[-n ITEMS]");
-    while ((opt = get_option(argc, argv, "n:")) != -1)
+    prog_init(argc, argv, "[-c ITEMS]\n"
+              "  -c ITEMS  letters the writer puts, from A on (default 3)\n"
+              "Python: multiprocessing.Queue, put, get and a None sentinel (twin: queue_demo.py)");
+    while ((opt = get_option(argc, argv, "c:")) != -1)
         items = arg_long(optarg, opt, 1, 26);
     no_operands(argc, argv);
     parent_pid = getpid();

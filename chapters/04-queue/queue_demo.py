@@ -1,6 +1,6 @@
 """queue_demo.py - a writer puts A, B, C on a Queue; a reader gets them.
 
-The C twin is queue_demo.c. Usage: python3 queue_demo.py [-n ITEMS]
+The C twin is queue_demo.c. Usage: python3 queue_demo.py [-c ITEMS]
 
 The reader stops when it gets the sentinel None, which the parent puts once
 the writer has been joined: no terminate() needed (queue_terminate shows why
@@ -38,7 +38,8 @@ def read(q):
 
 def main():
     parser = argparse.ArgumentParser(description="a writer and a reader share a Queue")
-    parser.add_argument("-n", dest="items", type=int_in(1, 26), default=3, metavar="ITEMS")
+    parser.add_argument("-c", dest="items", type=int_in(1, 26), default=3, metavar="ITEMS",
+                        help="letters the writer puts, from A on (default %(default)s)")
     args = parse_args(parser)
 
     q = Queue()

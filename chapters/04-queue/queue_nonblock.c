@@ -12,7 +12,7 @@
  *
  * Python:  q.get(block=False) ... except queue.Empty; q.qsize(), q.empty(),
  *          q.full()                                    (queue_nonblock.py)
- * Usage:   ./queue_nonblock [-n ITEMS] [-r]
+ * Usage:   ./queue_nonblock [-c ITEMS] [-r]
  * Look for: without -r, the reader gets every item, then Empty. With -r,
  * how many the reader gets before Empty is racy (often none); the parent's
  * leftovers make up the rest, so nothing is lost.
@@ -79,9 +79,13 @@ int main(int argc, char *argv[])
     pid_t pw, pr;
     int opt, racy = 0;
 
-    prog_init(argc, argv, "[-n ITEMS] [-r]");
-    while ((opt = get_option(argc, argv, "n:r")) != -1) {
-        if (opt == 'n')
+    prog_init(argc, argv, "[-c ITEMS] [-r]\n"
+              "  -c ITEMS  items the writer puts, also the Queue's maxsize (default 3)\n"
+              "  -r        start the reader with the writer, as the tutorial does (racy)\n"
+              "Python: multiprocessing.Queue, get(block=False), qsize(), empty(), full() "
+              "(twin: queue_nonblock.py)");
+    while ((opt = get_option(argc, argv, "c:r")) != -1) {
+        if (opt == 'c')
             items = arg_long(optarg, opt, 1, 1000);
         else
             racy = 1;

@@ -1,6 +1,6 @@
 """queue_nonblock.py - get(block=False) until Empty; qsize(), empty(), full().
 
-The C twin is queue_nonblock.c. Usage: python3 queue_nonblock.py [-n ITEMS] [-r]
+The C twin is queue_nonblock.c. Usage: python3 queue_nonblock.py [-c ITEMS] [-r]
 
 Without -r the reader starts only after the writer has been joined, so every
 item is in the queue and Empty comes after all of them. With -r both start at
@@ -47,8 +47,11 @@ def drain(q, who):
 
 def main():
     parser = argparse.ArgumentParser(description="non-blocking gets, and what qsize/empty/full say")
-    parser.add_argument("-n", dest="items", type=int_in(1, 1000), default=3, metavar="ITEMS")
-    parser.add_argument("-r", dest="racy", action="store_true")
+    parser.add_argument("-c", dest="items", type=int_in(1, 1000), default=3, metavar="ITEMS",
+                        help="items the writer puts, also the Queue's maxsize "
+                        "(default %(default)s)")
+    parser.add_argument("-r", dest="racy", action="store_true",
+                        help="start the reader with the writer, as the tutorial does (racy)")
     args = parse_args(parser)
     me = os.getpid()
 

@@ -18,7 +18,7 @@
  * noticed: later gets just time out, or wait forever. See queue_terminate.py.)
  *
  * Python:  pr.terminate() on a reader inside q.get()   (queue_terminate.py)
- * Usage:   ./queue_terminate [-a ATTEMPTS] [-s SIZE]
+ * Usage:   ./queue_terminate [-c ATTEMPTS] [-s SIZE]
  *          -s SIZE: the messages, in bytes (default 1 MiB, at most 4 MiB)
  * Look for: "died holding the queue's lock", then EOWNERDEAD and
  * ENOTRECOVERABLE. Racy, and the lesson itself: which case each attempt
@@ -141,8 +141,8 @@ static int attempt(int n)
     held = r == QUEUE_ERROR && errno == EOWNERDEAD;
     if (held) {
         say("main (%ld): attempt %d: the reader died holding the queue's lock", (long)getpid(), n);
-        say("main (%ld):   get(timeout=0.5) -> error EOWNERDEAD: its owner died, maybe"
-            " half-way through a copy", (long)getpid());
+        say("main (%ld):   get(timeout=0.5) -> error EOWNERDEAD: its owner died, maybe mid-copy",
+            (long)getpid());
         r = queue_put(a.q, "x", 1, QUEUE_NOWAIT);
         say("main (%ld):   put(block=False) -> %s %s: the queue refuses all further use",
             (long)getpid(), queue_result_name(r), r == QUEUE_ERROR ? errno_name(errno) : "");
@@ -165,9 +165,13 @@ int main(int argc, char *argv[])
     long attempts = 10;
     int opt, n, held = 0;
 
-    prog_init(argc, argv, "[-a ATTEMPTS] [-s SIZE]");
-    while ((opt = get_option(argc, argv, "a:s:")) != -1) {
-        if (opt == 'a')
+    prog_init(argc, argv, "[-c ATTEMPTS] [-s SIZE]\n"
+              "  -c ATTEMPTS  attempts at most, until a reader dies holding the lock (default 10)\n"
+              "  -s SIZE      bytes in each message, at most 4 MiB (default 1048576)\n"
+              "Python: Process.terminate() on a reader inside Queue.get() "
+              "(twin: queue_terminate.py)");
+    while ((opt = get_option(argc, argv, "c:s:")) != -1) {
+        if (opt == 'c')
             attempts = arg_long(optarg, opt, 1, 1000);
         else
             size = (size_t)arg_long(optarg, opt, 1, MAX_SIZE);

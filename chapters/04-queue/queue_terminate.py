@@ -1,6 +1,7 @@
 """queue_terminate.py - why a reader is stopped with a sentinel, not killed.
 
-The C twin is queue_terminate.c. Usage: python3 queue_terminate.py [-a ATTEMPTS] [-s SIZE]
+The C twin is queue_terminate.c.
+Usage: python3 queue_terminate.py [-c ATTEMPTS] [-s SIZE]
 
 A writer keeps putting large messages, a reader keeps getting them; the
 parent terminate()s the reader, as the tutorials do. Python's reader holds
@@ -68,7 +69,7 @@ def attempt(n, size):
         if q.qsize() > 0:
             say(f"main ({me}): attempt {n}: the reader died holding the queue's lock")
             say(f"main ({me}):   get(timeout=0.5) -> Empty, yet qsize() = {q.qsize()}: "
-                "the dead reader still holds the read lock")
+                "the dead reader holds the read lock")
             say(f"main ({me}):   nothing will ever release it: a plain get() would wait forever")
             return True
         say(f"main ({me}): attempt {n}: the reader died outside the lock; the queue still works")
@@ -80,9 +81,14 @@ def attempt(n, size):
 
 
 def main():
-    parser = argparse.ArgumentParser(description="terminate() a reader that is using a Queue")
-    parser.add_argument("-a", dest="attempts", type=int_in(1, 1000), default=10, metavar="ATTEMPTS")
-    parser.add_argument("-s", dest="size", type=int_in(1, 4 << 20), default=1 << 20, metavar="SIZE")
+    parser = argparse.ArgumentParser(
+        description=f"terminate() a reader that is using a Queue (here a message is at most "
+        f"{ATOMIC} bytes, whatever -s says)")
+    parser.add_argument("-c", dest="attempts", type=int_in(1, 1000), default=10, metavar="ATTEMPTS",
+                        help="attempts at most, until a reader dies holding the lock "
+                        "(default %(default)s)")
+    parser.add_argument("-s", dest="size", type=int_in(1, 4 << 20), default=1 << 20, metavar="SIZE",
+                        help="bytes in each message, at most 4 MiB (default %(default)s)")
     args = parse_args(parser)
     held, n = False, 0
     while n < args.attempts and not held:

@@ -10,7 +10,7 @@
  *
  * Python:  q.put(x, timeout=t) ... except queue.Full;
  *          q.get(timeout=t) ... except queue.Empty         (queue_timeout.py)
- * Usage:   ./queue_timeout [-m MAXSIZE] [-t SECONDS]
+ * Usage:   ./queue_timeout [-s MAXSIZE] [-t SECONDS]
  * Look for: Full and Empty after at least the timeout (the waits are
  * measured on CLOCK_MONOTONIC, and never end early); at once without
  * blocking. How much longer than the timeout a wait takes is racy.
@@ -64,9 +64,13 @@ int main(int argc, char *argv[])
     int opt, code;
     char call[64];
 
-    prog_init(argc, argv, "[-m MAXSIZE] [-t SECONDS]");
-    while ((opt = get_option(argc, argv, "m:t:")) != -1) {
-        if (opt == 'm')
+    prog_init(argc, argv, "[-s MAXSIZE] [-t SECONDS]\n"
+              "  -s MAXSIZE  the Queue's maxsize: how many items fit (default 3)\n"
+              "  -t SECONDS  how long a put or get with a timeout waits (default 1)\n"
+              "Python: multiprocessing.Queue(maxsize), put and get with a timeout "
+              "(twin: queue_timeout.py)");
+    while ((opt = get_option(argc, argv, "s:t:")) != -1) {
+        if (opt == 's')
             maxsize = arg_long(optarg, opt, 1, 1000);
         else
             timeout = arg_double(optarg, opt, 0.01, 60);

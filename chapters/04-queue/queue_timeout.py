@@ -1,6 +1,6 @@
 """queue_timeout.py - a bounded Queue: put and get with timeouts; Full and Empty.
 
-The C twin is queue_timeout.c. Usage: python3 queue_timeout.py [-m MAXSIZE] [-t SECONDS]
+The C twin is queue_timeout.c. Usage: python3 queue_timeout.py [-s MAXSIZE] [-t SECONDS]
 
 put(x, timeout=t) raises queue.Full, get(timeout=t) raises queue.Empty: both
 live in the queue module, not in multiprocessing.
@@ -33,8 +33,11 @@ def producer(q, maxsize, timeout):
 
 def main():
     parser = argparse.ArgumentParser(description="a bounded Queue with timeouts")
-    parser.add_argument("-m", dest="maxsize", type=int_in(1, 1000), default=3, metavar="MAXSIZE")
-    parser.add_argument("-t", dest="timeout", type=float_in(0.01, 60), default=1.0, metavar="SECONDS")
+    parser.add_argument("-s", dest="maxsize", type=int_in(1, 1000), default=3, metavar="MAXSIZE",
+                        help="the Queue's maxsize: how many items fit (default %(default)s)")
+    parser.add_argument("-t", dest="timeout", type=float_in(0.01, 60), default=1.0,
+                        metavar="SECONDS",
+                        help="how long a put or get with a timeout waits (default 1)")
     args = parse_args(parser)
     me, t = os.getpid(), args.timeout
 

@@ -2,12 +2,12 @@
  * stop cleanly on sentinels.
  *
  * Each producer puts ITEMS messages. A message names its producer and its
- * number ("p1 #7"), and with -S is padded to a size that varies from a few
+ * number ("p1 #7"), and with -v is padded to a size that varies from a few
  * bytes up to the queue's largest message, with bytes that follow from the
  * producer and the number. Each side prints one line per message with a
  * CRC-32 of its bytes: the producer of what it put, the consumer of what it
  * got, so the two can be compared line by line (the chapter's test does,
- * for 100000 messages). Consumers check every message themselves too: its
+ * for 5000 messages). Consumers check every message themselves too: its
  * bytes, and that each producer's numbers come in increasing order.
  * Shutting down: the parent joins the producers, then puts one sentinel (an
  * empty message) per consumer; a consumer stops at its sentinel and sends a
@@ -15,11 +15,11 @@
  *
  * Python:  producers and consumers sharing a Queue, stopped with None
  *          sentinels                                      (queue_workers.py)
- * Usage:   ./queue_workers [-p PRODUCERS] [-c CONSUMERS] [-n ITEMS] [-b BYTES] [-S]
- *                          [-d SECONDS]
- *          -b BYTES: the queue's ring (its largest message is BYTES - 4);
- *          -d: the producers' pause after each put (default 0.1, scaled by
- *          WORKBOOK_PACE; use -d 0 for many items)
+ * Usage:   ./queue_workers [-p PRODUCERS] [-n CONSUMERS] [-c ITEMS] [-s BYTES] [-v]
+ *                          [-t SECONDS]
+ *          -s BYTES: a slot of the queue (its largest message is BYTES - 4);
+ *          -t: the producers' pause after each put (default 0.1, scaled by
+ *          WORKBOOK_PACE; use -t 0 for many items)
  * Look for: every "put" line has one "got" line with the same CRC; within
  * one consumer, each producer's numbers increase. Racy: which consumer gets
  * which message, and how the lines of different processes interleave.
@@ -46,7 +46,7 @@ struct setup {
     long items;                 /* per producer */
     double delay;               /* pause after each put */
     int producers;
-    int mixed;                  /* -S: sizes up to the largest message */
+    int mixed;                  /* -v: sizes up to the largest message */
     int id;                     /* this process's number */
     pid_t main_pid;             /* main's pid, noted before any fork */
 };
@@ -190,14 +190,22 @@ int main(int argc, char *argv[])
     pid_t pids[2 * MAX_PROCS];
     int opt;
 
-    prog_init(argc, argv, "[-p PRODUCERS] [-c CONSUMERS] [-n ITEMS] [-b BYTES] [-S] [-d SECONDS]");
-    while ((opt = get_option(argc, argv, "p:c:n:b:Sd:")) != -1) {
+    prog_init(argc, argv, "[-p PRODUCERS] [-n CONSUMERS] [-c ITEMS] [-s BYTES] [-v] [-t SECONDS]\n"
+              "  -p PRODUCERS  producer processes (default 2)\n"
+              "  -n CONSUMERS  consumer processes (default 2)\n"
+              "  -c ITEMS      messages each producer puts (default 5)\n"
+              "  -s BYTES      bytes per slot; the largest message is BYTES - 4 (default 65536)\n"
+              "  -v            vary the item sizes, from a few bytes up to the largest\n"
+              "  -t SECONDS    a producer's pause after a put, times WORKBOOK_PACE (default 0.1)\n"
+              "Python: multiprocessing.Queue, producers, consumers and None sentinels "
+              "(twin: queue_workers.py)");
+    while ((opt = get_option(argc, argv, "p:n:c:s:vt:")) != -1) {
         switch (opt) {
         case 'p': s.producers = (int)arg_long(optarg, opt, 1, MAX_PROCS); break;
-        case 'c': consumers = arg_long(optarg, opt, 1, MAX_PROCS); break;
-        case 'n': s.items = arg_long(optarg, opt, 1, 10000000); break;
-        case 'b': bytes = arg_long(optarg, opt, 64, 16L << 20); break;
-        case 'd': s.delay = arg_double(optarg, opt, 0, 10); break;
+        case 'n': consumers = arg_long(optarg, opt, 1, MAX_PROCS); break;
+        case 'c': s.items = arg_long(optarg, opt, 1, 10000000); break;
+        case 's': bytes = arg_long(optarg, opt, 64, 16L << 20); break;
+        case 't': s.delay = arg_double(optarg, opt, 0, 10); break;
         default: s.mixed = 1; break;
         }
     }

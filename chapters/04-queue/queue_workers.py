@@ -2,9 +2,10 @@
 stop cleanly on sentinels.
 
 The C twin is queue_workers.c.
-Usage: python3 queue_workers.py [-p PRODUCERS] [-c CONSUMERS] [-n ITEMS] [-b BYTES] [-S] [-d SECONDS]
+Usage: python3 queue_workers.py [-p PRODUCERS] [-n CONSUMERS] [-c ITEMS] [-s BYTES] [-v]
+                                [-t SECONDS]
 
-The messages, their sizes and their CRC-32s are the same as in C: -b BYTES
+The messages, their sizes and their CRC-32s are the same as in C: -s BYTES
 sets the largest message to BYTES - 4 (Python's Queue has no such limit; the
 twin keeps the C program's sizes so that both can be compared). None is the
 sentinel. Racy: which consumer gets which message.
@@ -99,18 +100,23 @@ def seconds(text):
 
 def main():
     parser = argparse.ArgumentParser(description="producers and consumers on one Queue")
-    parser.add_argument("-p", dest="producers", type=int_in(1, MAX_PROCS), default=2, metavar="PRODUCERS")
-    parser.add_argument("-c", dest="consumers", type=int_in(1, MAX_PROCS), default=2, metavar="CONSUMERS")
-    parser.add_argument("-n", dest="items", type=int_in(1, 10000000), default=5, metavar="ITEMS")
-    parser.add_argument("-b", dest="bytes", type=int_in(64, 16 << 20), default=64 * 1024, metavar="BYTES")
-    parser.add_argument("-S", dest="mixed", action="store_true")
-    parser.add_argument("-d", dest="delay", type=seconds, default=0.1, metavar="SECONDS")
+    parser.add_argument("-p", dest="producers", type=int_in(1, MAX_PROCS), default=2,
+                        metavar="PRODUCERS", help="producer processes (default %(default)s)")
+    parser.add_argument("-n", dest="consumers", type=int_in(1, MAX_PROCS), default=2,
+                        metavar="CONSUMERS", help="consumer processes (default %(default)s)")
+    parser.add_argument("-c", dest="items", type=int_in(1, 10000000), default=5, metavar="ITEMS",
+                        help="messages each producer puts (default %(default)s)")
+    parser.add_argument("-s", dest="bytes", type=int_in(64, 16 << 20), default=64 * 1024,
+                        metavar="BYTES", help="bytes per slot; the largest message is BYTES - 4 "
+                        "(default %(default)s)")
+    parser.add_argument("-v", dest="mixed", action="store_true",
+                        help="vary the item sizes, from a few bytes up to the largest")
+    parser.add_argument("-t", dest="delay", type=seconds, default=0.1, metavar="SECONDS",
+                        help="a producer's pause after a put, times WORKBOOK_PACE "
+                        "(default %(default)s)")
     args = parse_args(parser)
     me = os.getpid()
-    ring = 64
-    while ring < args.bytes:                # the C queue rounds up to a power of two
-        ring *= 2
-    largest = ring - HEADER
+    largest = args.bytes - HEADER           # as in a slot of the C queue
 
     q, results = Queue(), Queue()
     say(f"main       ({me}): {args.producers} producers x {args.items} items, "

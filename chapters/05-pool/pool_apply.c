@@ -165,8 +165,7 @@ int main(int argc, char *argv[])
     pool_free(p);
     if (close(go_pipe[0]) == -1 || close(go_pipe[1]) == -1)
         die("close");
-    say("parent %-6ld  self-check: apply() returned each value after its task ended; "
-        "every get() returned its task's value; the timeout and ready() as expected: %s",
-        me, ok ? "OK" : "FAILED");
+    say("parent %-6ld  self-check: apply()'s and get()'s values, the timeout and ready() "
+        "as expected: %s", me, ok ? "OK" : "FAILED");
     return ok ? 0 : 1;
 }

@@ -97,9 +97,8 @@ def main():
         pool.close()
         pool.join()
 
-    say(f"parent {me:<6}  self-check: apply() returned each value after its task ended; "
-        f"every get() returned its task's value; the timeout and ready() as expected: "
-        f"{'OK' if ok else 'FAILED'}")
+    say(f"parent {me:<6}  self-check: apply()'s and get()'s values, the timeout and ready() "
+        f"as expected: {'OK' if ok else 'FAILED'}")
     sys.exit(0 if ok else 1)
 
 

@@ -82,8 +82,9 @@ def main():
     most = max_running(answers)
     good = ok and most <= args.workers
     say(f"parent {me:<6}  self-check: {args.tasks} tasks, each result back once and matching "
-        f"its task; at most {most} ran at once (limit {args.workers}): "
-        f"{'OK' if good else 'FAILED'}")
+        f"its task: {'OK' if ok else 'FAILED'}")
+    say(f"parent {me:<6}  self-check: at most {most} ran at once (limit {args.workers}): "
+        f"{'OK' if most <= args.workers else 'FAILED'}")
     sys.exit(0 if good else 1)
 
 

@@ -74,12 +74,14 @@ def main():
                     "died and Python's Pool never says so")
                 lost += 1
             except Exception as err:            # get() re-raises the task's exception
-                say(f"parent {me:<6}  task {i}  FAILED: {type(err).__name__}: {err}")
+                # An OSError's text repeats its errno and class: its file is enough.
+                detail = getattr(err, "filename", None) or err
+                say(f"parent {me:<6}  task {i}  FAILED: {type(err).__name__}: {detail}")
                 failed += 1
         # close() + join() would wait forever for the lost tasks: leaving
         # the with-block calls terminate() instead.
-    say(f"parent {me:<6}  {TASKS} tasks: {good} results, {failed} failed, {lost} lost; "
-        "Python replaced the dead workers without a word; terminate(), not join()")
+    say(f"parent {me:<6}  {TASKS} tasks: {good} results, {failed} failed, {lost} lost")
+    say(f"parent {me:<6}  Python replaced the dead workers without a word; terminate(), not join()")
     ok = ok and good == TASKS - 3 and failed == 1 and lost == 2
 
     say("--- 2. a task fails and nobody fetches its result")
@@ -106,8 +108,8 @@ def main():
         except multiprocessing.TimeoutError:
             say(f"parent {me:<6}  {name}  no result: get() would wait forever")
 
-    say(f"parent {me:<6}  self-check: the other tasks done, no hang (the lost tasks lost "
-        f"as Python's Pool loses them): {'OK' if ok else 'FAILED'}")
+    say(f"parent {me:<6}  self-check: the others done, no hang, {lost} lost as Python's Pool "
+        f"loses them: {'OK' if ok else 'FAILED'}")
     sys.exit(0 if ok else 1)
 
 

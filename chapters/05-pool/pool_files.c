@@ -298,8 +298,9 @@ int main(int argc, char *argv[])
     }
     double t_serial = now_seconds() - t0;
 
-    say("parent %-6ld  %zu files, %llu bytes under %s: Pool(%d) %.3f s, serial %.3f s "
-        "(speed-up %.2fx)", me, files.n, (unsigned long long)bytes, dir, n, t_pool, t_serial,
+    say("parent %-6ld  %zu files, %llu bytes under %s", me, files.n, (unsigned long long)bytes,
+        dir);
+    say("parent %-6ld  Pool(%d) %.3f s, serial %.3f s (speed-up %.2fx)", me, n, t_pool, t_serial,
         t_pool > 0 ? t_serial / t_pool : 0.0);
     if (errors > 0)
         say("parent %-6ld  %zu file%s could not be read; each is reported above, the rest "

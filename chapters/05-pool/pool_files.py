@@ -135,8 +135,9 @@ def main():
     t_serial = time.monotonic() - t0
 
     speedup = t_serial / t_pool if t_pool > 0 else 0.0
-    say(f"parent {me:<6}  {len(paths)} files, {nbytes} bytes under {args.dir}: Pool({n}) "
-        f"{t_pool:.3f} s, serial {t_serial:.3f} s (speed-up {speedup:.2f}x)")
+    say(f"parent {me:<6}  {len(paths)} files, {nbytes} bytes under {args.dir}")
+    say(f"parent {me:<6}  Pool({n}) {t_pool:.3f} s, serial {t_serial:.3f} s "
+        f"(speed-up {speedup:.2f}x)")
     if errors:
         say(f"parent {me:<6}  {errors} file{'' if errors == 1 else 's'} could not be read; "
             "each is reported above, the rest were done")

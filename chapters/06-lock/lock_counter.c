@@ -1,15 +1,15 @@
 /* lock_counter.c - a counter in shared memory: updates are lost without a
  * lock, and the total is exact with one.
  *
- * PROCS processes each add 1 to one shared counter COUNT times. An
+ * WORKERS processes each add 1 to one shared counter COUNT times. An
  * increment is three steps: load the value, add 1, store it. Two processes
  * that load the same value both store value + 1, and one increment is lost.
  * The Lock makes the three steps one: nobody loads while another holds it.
  *
  * Python:  Value('l', 0, lock=False) and a Lock around `counter.value += 1`
  *          (lock_counter.py)
- * Usage:   ./lock_counter [-n PROCS] [-c COUNT] [-u]   (-u: unlocked)
- * Look for: with the lock, counter = PROCS * COUNT, every run. Without it
+ * Usage:   ./lock_counter [-n WORKERS] [-c COUNT] [-u]   (-u: unlocked)
+ * Look for: with the lock, counter = WORKERS * COUNT, every run. Without it
  * (-u) the total is usually short, by a different amount every run; it may
  * also come out exact by luck (one CPU, or a small COUNT).
  *
@@ -54,7 +54,11 @@ int main(int argc, char *argv[])
     char byte;
     int opt;
 
-    prog_init(argc, argv, "[-n PROCS] [-c COUNT] [-u]");
+    prog_init(argc, argv, "[-n WORKERS] [-c COUNT] [-u]\n"
+              "  -n WORKERS  processes that add to the counter (default 4)\n"
+              "  -c COUNT    increments by each process (default 1000000)\n"
+              "  -u          unlocked: let the updates race\n"
+              "Python: multiprocessing.Value(lock=False) and a Lock (twin: lock_counter.py)");
     while ((opt = get_option(argc, argv, "n:c:u")) != -1) {
         if (opt == 'n')
             procs = arg_long(optarg, opt, 1, 64);

@@ -1,7 +1,7 @@
 """lock_counter.py - a counter in shared memory: updates are lost without a
 lock, and the total is exact with one.
 
-The C twin is lock_counter.c. Usage: python3 lock_counter.py [-n PROCS] [-c COUNT] [-u]
+The C twin is lock_counter.c. Usage: python3 lock_counter.py [-n WORKERS] [-c COUNT] [-u]
 `counter.value += 1` is a load, an add and a store: two processes that load
 the same value both store value + 1. Value(..., lock=False) is the bare
 shared memory, so that the Lock here is the only one. Racy: how many updates
@@ -30,9 +30,10 @@ def add(counter, lock, count, locked, gate):
 
 def main():
     parser = argparse.ArgumentParser(description="lost updates without a lock")
-    parser.add_argument("-n", dest="procs", type=int_in(1, 64), default=4, metavar="PROCS")
+    parser.add_argument("-n", dest="procs", type=int_in(1, 64), default=4, metavar="WORKERS",
+                        help="processes that add to the counter (default %(default)s)")
     parser.add_argument("-c", dest="count", type=int_in(1, 10000000), default=1000000,
-                        metavar="COUNT")
+                        metavar="COUNT", help="increments by each process (default %(default)s)")
     parser.add_argument("-u", dest="locked", action="store_false",
                         help="unlocked: let the updates race")
     args = parse_args(parser)

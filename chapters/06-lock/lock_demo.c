@@ -11,7 +11,7 @@
  *
  * Python:  multiprocessing.Lock(); `with lock:` and lock.acquire()/release()
  *          (lock_demo.py)
- * Usage:   ./lock_demo [-n LINES] [-u]     (-u: unlocked, to see the race)
+ * Usage:   ./lock_demo [-c LINES] [-u]     (-u: unlocked, to see the race)
  * Look for: with the lock, 2 runs: one writer's lines, then the other's.
  * Racy: which writer goes first; without the lock, how the lines interleave
  * (at WORKBOOK_PACE=0 they may well not interleave at all).
@@ -108,9 +108,13 @@ int main(int argc, char *argv[])
     long runs;
     int fd, opt;
 
-    prog_init(argc, argv, "[-n LINES] [-u]");
-    while ((opt = get_option(argc, argv, "n:u")) != -1) {
-        if (opt == 'n')
+    prog_init(argc, argv, "[-c LINES] [-u]\n"
+              "  -c LINES  lines each writer appends to the file (default 5)\n"
+              "  -u        unlocked: let the writers race\n"
+              "Python: multiprocessing.Lock, with lock: and acquire()/release() "
+              "(twin: lock_demo.py)");
+    while ((opt = get_option(argc, argv, "c:u")) != -1) {
+        if (opt == 'c')
             lines = arg_long(optarg, opt, 1, 100);
         else
             locked = false;
@@ -133,7 +137,7 @@ int main(int argc, char *argv[])
 
     say("%-8s (%ld): two writers append %ld lines each to one file, %s",
         "main", (long)getpid(), lines,
-        locked ? "each holding the lock while it writes" : "WITHOUT the lock (-u)");
+        locked ? "one at a time, holding the lock" : "WITHOUT the lock (-u)");
 
     jobs[0] = (struct job){ "with", fd, lines };
     jobs[1] = (struct job){ "acquire", fd, lines };

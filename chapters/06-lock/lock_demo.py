@@ -1,7 +1,7 @@
 """lock_demo.py - two processes append lines to one file; a Lock keeps each
 writer's lines together.
 
-The C twin is lock_demo.c. Usage: python3 lock_demo.py [-n LINES] [-u]
+The C twin is lock_demo.c. Usage: python3 lock_demo.py [-c LINES] [-u]
 Each line is flushed as soon as it is written: a file object that is only
 flushed at close() writes all its lines in one go, and then nothing can
 interleave even without the lock (the tutorial's demo cannot show the lock
@@ -48,7 +48,8 @@ def writer_acquire(lock, path, lines, locked):
 
 def main():
     parser = argparse.ArgumentParser(description="a Lock keeps each writer's lines together")
-    parser.add_argument("-n", dest="lines", type=int_in(1, 100), default=5, metavar="LINES")
+    parser.add_argument("-c", dest="lines", type=int_in(1, 100), default=5, metavar="LINES",
+                        help="lines each writer appends to the file (default %(default)s)")
     parser.add_argument("-u", dest="locked", action="store_false",
                         help="unlocked: let the writers race")
     args = parse_args(parser)
@@ -58,7 +59,7 @@ def main():
     os.close(fd)
     try:
         lock = Lock()
-        how = "each holding the lock while it writes" if args.locked else "WITHOUT the lock (-u)"
+        how = "one at a time, holding the lock" if args.locked else "WITHOUT the lock (-u)"
         print(f"{me}: two writers append {args.lines} lines each to one file, {how}", flush=True)
         writers = [Process(target=writer_with, args=(lock, path, args.lines, args.locked)),
                    Process(target=writer_acquire, args=(lock, path, args.lines, args.locked))]

@@ -19,7 +19,7 @@
  *
  * Python:  none of its own: multiprocessing.Lock behaves as `sem` here, and
  *          lock.acquire(timeout=2) is how a Python survivor would give up.
- * Usage:   ./lock_robust [-k sem|plain|robust|fcntl|all]
+ * Usage:   ./lock_robust [-m sem|plain|robust|fcntl|all]
  * Look for: sem and plain "would hang forever"; robust gets EOWNERDEAD and
  * repairs a + b to 100; fcntl gets the lock at once. Nothing is racy: the
  * survivor starts only after the holder is dead and reaped.
@@ -245,8 +245,11 @@ int main(int argc, char *argv[])
     int first = SEM, last = FCNTL;
     int opt;
 
-    prog_init(argc, argv, "[-k sem|plain|robust|fcntl|all]");
-    while ((opt = get_option(argc, argv, "k:")) != -1) {
+    prog_init(argc, argv, "[-m sem|plain|robust|fcntl|all]\n"
+              "  -m sem|plain|robust|fcntl|all  the kind of lock whose holder dies (default all)\n"
+              "Python: no Python twin: multiprocessing.Lock is the sem kind, "
+              "and has no robust one");
+    while ((opt = get_option(argc, argv, "m:")) != -1) {
         first = SEM;
         last = FCNTL;
         if (strcmp(optarg, "all") == 0)
@@ -254,7 +257,7 @@ int main(int argc, char *argv[])
         for (first = 0; first < KINDS && strcmp(optarg, kind_names[first]) != 0; first++)
             ;
         if (first == KINDS)
-            usage_error("-k wants sem, plain, robust, fcntl or all, not '%s'", optarg);
+            usage_error("-m wants sem, plain, robust, fcntl or all, not '%s'", optarg);
         last = first;
     }
     no_operands(argc, argv);

@@ -11,13 +11,13 @@
  * lives in the file system (on Linux, /dev/shm/sem.NAME) until sem_unlink,
  * even after every process using it has ended. So this program unlinks it
  * at the end, and also when SIGINT or SIGTERM stops it: it stops the
- * workers, unlinks, and only then dies of the signal. With -k unnamed it
+ * workers, unlinks, and only then dies of the signal. With -m unnamed it
  * is an unnamed one instead (sem_init in shared memory): no name, nothing
  * to leak.
  *
  * Python:  s = multiprocessing.Semaphore(2); s.acquire() ... s.release()
  *          (semaphore_demo.py)
- * Usage:   ./semaphore_demo [-n WORKERS] [-s SLOTS] [-k named|unnamed]
+ * Usage:   ./semaphore_demo [-n WORKERS] [-s SLOTS] [-m named|unnamed]
  * Look for: never more than SLOTS workers between "acquire" and "release".
  * Racy: which workers get in first, and the order of everything else.
  *
@@ -42,7 +42,7 @@
 #define MAX_WORKERS 64
 
 struct shared {
-    sem_t unnamed;              /* -k unnamed: the semaphore itself */
+    sem_t unnamed;              /* -m unnamed: the semaphore itself */
     /* For the self-check: how many workers are inside now, and the most
      * ever inside at once. Lock-free atomics work between processes when
      * they sit in shared memory. */
@@ -116,8 +116,14 @@ int main(int argc, char *argv[])
     bool stopping = false;
     int opt;
 
-    prog_init(argc, argv, "[-n WORKERS] [-s SLOTS] [-k named|unnamed]");
-    while ((opt = get_option(argc, argv, "n:s:k:")) != -1) {
+    prog_init(argc, argv, "[-n WORKERS] [-s SLOTS] [-m named|unnamed]\n"
+              "  -n WORKERS        worker processes (default 5)\n"
+              "  -s SLOTS          how many workers may be inside at once (default 2)\n"
+              "  -m named|unnamed  sem_open() with a name, or sem_init() in shared memory "
+              "(default named)\n"
+              "Python: multiprocessing.Semaphore, acquire() and release() "
+              "(twin: semaphore_demo.py)");
+    while ((opt = get_option(argc, argv, "n:s:m:")) != -1) {
         if (opt == 'n')
             nworkers = arg_long(optarg, opt, 1, MAX_WORKERS);
         else if (opt == 's')
@@ -125,7 +131,7 @@ int main(int argc, char *argv[])
         else if (strcmp(optarg, "named") == 0 || strcmp(optarg, "unnamed") == 0)
             named = optarg[0] == 'n';
         else
-            usage_error("-k wants named or unnamed, not '%s'", optarg);
+            usage_error("-m wants named or unnamed, not '%s'", optarg);
     }
     no_operands(argc, argv);
 

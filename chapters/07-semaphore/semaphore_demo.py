@@ -1,12 +1,15 @@
 """semaphore_demo.py - Semaphore(2): at most two workers inside at once.
 
-The C twin is semaphore_demo.c. Usage: python3 semaphore_demo.py [-n WORKERS] [-s SLOTS]
+The C twin is semaphore_demo.c.
+Usage: python3 semaphore_demo.py [-n WORKERS] [-s SLOTS] [-m named|unnamed]
 Each worker says "acquire" once it is in and "release" just before it
 leaves, so the acquires minus the releases, at any point of the output, is
 the number inside: never more than SLOTS. Python's Semaphore is a named
 POSIX semaphore; under the fork start method its name is unlinked as soon
 as it is created, so nothing is left behind, whatever happens (the C
-program's -k named keeps the name while it runs, so that you can see it).
+program's -m named keeps the name while it runs, so that you can see it).
+Python has only named ones: -m takes unnamed, as the C program does, only to
+refuse it.
 Racy: which workers get in first.
 """
 import argparse
@@ -34,15 +37,22 @@ def worker(n, sem, inside, most):
 
 def main():
     parser = argparse.ArgumentParser(description="at most SLOTS workers inside at once")
-    parser.add_argument("-n", dest="workers", type=int_in(1, 64), default=5, metavar="WORKERS")
-    parser.add_argument("-s", dest="slots", type=int_in(1, 64), default=2, metavar="SLOTS")
+    parser.add_argument("-n", dest="workers", type=int_in(1, 64), default=5, metavar="WORKERS",
+                        help="worker processes (default %(default)s)")
+    parser.add_argument("-s", dest="slots", type=int_in(1, 64), default=2, metavar="SLOTS",
+                        help="how many workers may be inside at once (default %(default)s)")
+    parser.add_argument("-m", dest="kind", choices=("named", "unnamed"), default="named",
+                        metavar="named|unnamed", help="sem_open() with a name, or sem_init() "
+                        "in shared memory (default %(default)s)")
     args = parse_args(parser)
+    if args.kind == "unnamed":
+        parser.error("-m unnamed: Python has only named semaphores (sem_open)")
     me = f"{'main':10} ({os.getpid()})"
 
     sem = Semaphore(args.slots)
     inside, most = Value("i", 0), Value("i", 0)
-    say(f"{me}: semaphore created with value {args.slots} "
-        "(a named one; under fork Python has already unlinked its name)")
+    say(f"{me}: named semaphore created with value {args.slots}")
+    say(f"{me}: its name is gone already: under fork, Python unlinks it at once")
     workers = [Process(target=worker, args=(n, sem, inside, most))
                for n in range(1, args.workers + 1)]
     for w in workers:

@@ -141,6 +141,6 @@ zombie_orphan_checks() {
 @test "zombie_orphan.py: zombie until reaped; the orphan is re-parented" { zombie_orphan_checks py; }
 
 # ---- a reader that goes (./demo | head) -------------------------------------
-@test "01-fork: every program and twin ends cleanly when its reader goes (| head -n 1, -n 3)" {
+@test "01-fork: every program and twin ends cleanly when its reader goes (| head -n 1, -n 3), and prints no line over 100 characters" {
     head_table 01-fork
 }

@@ -136,6 +136,6 @@ daemon_demo_crash() {
 @test "daemon_demo.py -k: a killed parent leaves its daemon running" { daemon_demo_crash py; }
 
 # ---- a reader that goes (./demo | head) -------------------------------------
-@test "02-process: every program and twin ends cleanly when its reader goes (| head -n 1, -n 3)" {
+@test "02-process: every program and twin ends cleanly when its reader goes (| head -n 1, -n 3), and prints no line over 100 characters" {
     head_table 02-process
 }

@@ -273,6 +273,6 @@ pipe_oneway_forgotten() {
 }
 
 # ---- a reader that goes (./demo | head) -------------------------------------
-@test "03-pipe: every program and twin ends cleanly when its reader goes (| head -n 1, -n 3)" {
+@test "03-pipe: every program and twin ends cleanly when its reader goes (| head -n 1, -n 3), and prints no line over 100 characters" {
     head_table 03-pipe
 }

@@ -268,6 +268,6 @@ queue_terminate_checks() {
 @test "queue_terminate.py: a terminated reader is reported, whichever way it died; the program ends" { queue_terminate_checks py 3; }
 
 # ---- a reader that goes (./demo | head) -------------------------------------
-@test "04-queue: every program and twin ends cleanly when its reader goes (| head -n 1, -n 3)" {
+@test "04-queue: every program and twin ends cleanly when its reader goes (| head -n 1, -n 3), and prints no line over 100 characters" {
     head_table 04-queue
 }

@@ -248,6 +248,6 @@ pool_files_default() {
 # ---- a reader that goes (./demo | head) -------------------------------------
 # The lesson's sizes are not what this tests: pool_map a smaller limit,
 # pool_files a small folder (by default it reads every file under ".").
-@test "05-pool: every program and twin ends cleanly when its reader goes (| head -n 1, -n 3)" {
+@test "05-pool: every program and twin ends cleanly when its reader goes (| head -n 1, -n 3), and prints no line over 100 characters" {
     head_table 05-pool 'pool_map -s 2000' "pool_files -d $WB_ROOT/common"
 }

@@ -172,6 +172,6 @@ robust_run() {
 
 # ---- a reader that goes (./demo | head) -------------------------------------
 # lock_counter's lesson size (-c) is not what this tests: a smaller one.
-@test "06-lock: every program and twin ends cleanly when its reader goes (| head -n 1, -n 3)" {
+@test "06-lock: every program and twin ends cleanly when its reader goes (| head -n 1, -n 3), and prints no line over 100 characters" {
     head_table 06-lock 'lock_counter -c 10000'
 }

@@ -155,6 +155,6 @@ interrupted_checks() {
 }
 
 # ---- a reader that goes (./demo | head) -------------------------------------
-@test "07-semaphore: every program and twin ends cleanly when its reader goes (| head -n 1, -n 3)" {
+@test "07-semaphore: every program and twin ends cleanly when its reader goes (| head -n 1, -n 3), and prints no line over 100 characters" {
     head_table 07-semaphore
 }

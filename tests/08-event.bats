@@ -154,7 +154,7 @@ barrier_demo_checks() {
 @test "barrier_demo.py: nobody passes before the last one arrived; one chosen per round" { barrier_demo_checks py; }
 
 # ---- a reader that goes (./demo | head) -------------------------------------
-@test "08-event: every program and twin ends cleanly when its reader goes (| head -n 1, -n 3)" {
+@test "08-event: every program and twin ends cleanly when its reader goes (| head -n 1, -n 3), and prints no line over 100 characters" {
     head_table 08-event
 }
 

@@ -356,6 +356,6 @@ no_vgdb() {
 }
 
 # ---- a reader that goes (./demo | head) -------------------------------------
-@test "09-manager: every program and twin ends cleanly when its reader goes (| head -n 1, -n 3)" {
+@test "09-manager: every program and twin ends cleanly when its reader goes (| head -n 1, -n 3), and prints no line over 100 characters" {
     head_table 09-manager
 }

@@ -502,6 +502,6 @@ EOF
 
 # ---- a reader that goes (./demo | head) -------------------------------------
 # subprocess_timeout's default run ends with 1: it had to kill its command.
-@test "10-subprocess: every program and twin ends cleanly when its reader goes (| head -n 1, -n 3)" {
+@test "10-subprocess: every program and twin ends cleanly when its reader goes (| head -n 1, -n 3), and prints no line over 100 characters" {
     head_table 10-subprocess 'subprocess_timeout =exit:1'
 }

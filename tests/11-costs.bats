@@ -386,6 +386,6 @@ print(subprocess.run(sys.argv[1:], stdout=w).returncode)' \
 # ---- a reader that goes (./demo | head) -------------------------------------
 # At a tiny scale, and cost_spawn without its two 256 MiB rows (a second of
 # page faults each): the figures are not what this tests.
-@test "11-costs: every program and twin ends cleanly when its reader goes (| head -n 1, -n 3)" {
+@test "11-costs: every program and twin ends cleanly when its reader goes (| head -n 1, -n 3), and prints no line over 100 characters" {
     head_table 11-costs 'cost_spawn -s 0.001 -r fork' 'cost_ipc -s 0.001' 'cost_pool -s 0.001' 'cost_sync -s 0.001' 'cost_queue -s 0.001' 'cost_manager -s 0.001' 'cost_pool_fast -s 0.001' 'cost_queue_fast -s 0.001'
 }

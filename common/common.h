@@ -139,5 +139,9 @@ int exitcode_of(int status);
  * one for ever (an item, a barrier, an event it would have set). Returns
  * how many did not end with 0 (0: all did). */
 int join_all(pid_t *pids, long n);
+/* cpu_count(): the CPUs online, as Python's os.cpu_count() (and Pool()'s
+ * default size). sysconf(_SC_NPROCESSORS_ONLN) is not POSIX, though Linux,
+ * macOS and the BSDs all have it; where it is missing or fails: 1. */
+long cpu_count(void);
 
 #endif

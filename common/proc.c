@@ -68,3 +68,13 @@ int join_all(pid_t *pids, long n)
     }
     return failed;
 }
+
+long cpu_count(void)
+{
+    long n = -1;
+
+#ifdef _SC_NPROCESSORS_ONLN     /* NOT POSIX: Linux, macOS and the BSDs */
+    n = sysconf(_SC_NPROCESSORS_ONLN);
+#endif
+    return n > 0 ? n : 1;       /* the fallback: POSIX has no way to ask */
+}

@@ -14,8 +14,12 @@ CFLAGS   ?= -O2 -g
 WB_FLAGS := -std=c11 -Wall -Wextra -Wpedantic $(if $(WERROR),-Werror)
 CPPFLAGS += -I$(COMMON)
 # -pthread: process-shared mutexes and semaphores (glibc before 2.34 keeps
-# them in libpthread); -lrt: shm_open on older glibc; -lm: isfinite and co.
-LDLIBS   += -pthread -lrt -lm
+# them in libpthread); -lrt: shm_open and sem_timedwait on older glibc, but
+# only where a librt exists (macOS has none: the calls are in its libc, and
+# -lrt would fail every link); -lm: isfinite and co.
+LIBRT    := $(shell echo 'int main(void) { return 0; }' | \
+                    $(CC) -x c - -lrt -o /dev/null >/dev/null 2>&1 && echo -lrt)
+LDLIBS   += -pthread $(LIBRT) -lm
 
 ifdef BUILD_ROOT
 LIBOUT   := $(BUILD_ROOT)/common

@@ -57,6 +57,14 @@ int main(int argc, char *argv[])
     }
     no_operands(argc, argv);
 
+    /* C11 (7.21.3) says that stdout is fully buffered when it is not a
+     * terminal, not WHEN the C library finds that out: glibc does before
+     * the first line, musl only after writing the first line out. So the
+     * buffering is set here, by the standard's rule, before any output: the
+     * same lesson on every C library. */
+    if (mode != WRITE)
+        setvbuf(stdout, NULL, isatty(STDOUT_FILENO) ? _IOLBF : _IOFBF, BUFSIZ);
+
     if (mode == WRITE)
         say("printed once, before fork (pid %ld)", (long)getpid());
     else

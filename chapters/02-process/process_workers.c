@@ -89,9 +89,7 @@ int main(int argc, char *argv[])
     w = calloc((size_t)workers, sizeof *w);
     if (w == NULL)
         die("calloc");
-    long online = sysconf(_SC_NPROCESSORS_ONLN);
-    if (online == -1)
-        die("sysconf");
+    long online = cpu_count();  /* common/proc.c: sysconf, where it exists */
     say("%-10s (%ld): %ld CPUs online, starting %ld workers", "main",
         (long)getpid(), online, workers);
 

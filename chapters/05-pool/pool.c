@@ -39,10 +39,10 @@
 
 pool *pool_create_with(int workers, void (*init)(void *), void *init_arg)
 {
-    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    long cpus = cpu_count();
 
     if (workers == 0)                   /* Python's Pool(): one per CPU */
-        workers = cpus < 1 ? 1 : cpus > POOL_MAX_WORKERS ? POOL_MAX_WORKERS : (int)cpus;
+        workers = cpus > POOL_MAX_WORKERS ? POOL_MAX_WORKERS : (int)cpus;
     if (workers < 0 || workers > POOL_MAX_WORKERS) {
         errno = EINVAL;
         return NULL;

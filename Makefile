@@ -31,7 +31,7 @@ $(foreach d,$(CHAPTER_DIRS),$(eval $(call chapter_rule,$(d),chapter-$(call chapt
 # 11's fast Queue and Pool (tests/fast/run), which keep the same guarantees.
 test: all
 	tests/bats-run tests
-	tests/fast/run
+	CC="$(CC)" tests/fast/run
 
 # make check, its parts (make check-PART) and make stress: their rules live
 # in tests/check/check.mk, since they are the maintainers' plumbing.

@@ -3,6 +3,7 @@
 #   make chapter-05   build one chapter (works inside chapters/05-pool/ too)
 #   make test         build everything and run the whole bats suite
 #   make check        sanitizers, valgrind, leftovers, signals, bad input, fuzzing
+#   make check-macos-subset   which programs build on macOS, proved on Linux
 #   make stress       the suite N times (N=20) under load and on one CPU
 #   make bench        what each primitive costs, C and Python (BENCH_FLAGS=--tsv)
 #   make clean        remove everything built
@@ -52,5 +53,5 @@ clean:
 	rm -rf build
 
 help:
-	@sed -n '2,9s/^# //p' Makefile
+	@sed -n '2,10s/^# //p' Makefile
 	@echo 'Chapters: $(CHAPTERS)'

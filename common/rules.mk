@@ -14,11 +14,14 @@ CFLAGS   ?= -O2 -g
 WB_FLAGS := -std=c11 -Wall -Wextra -Wpedantic $(if $(WERROR),-Werror)
 CPPFLAGS += -I$(COMMON)
 # -pthread: process-shared mutexes and semaphores (glibc before 2.34 keeps
-# them in libpthread); -lrt: shm_open and sem_timedwait on older glibc, but
-# only where a librt exists (macOS has none: the calls are in its libc, and
-# -lrt would fail every link); -lm: isfinite and co.
-LIBRT    := $(shell echo 'int main(void) { return 0; }' | \
-                    $(CC) -x c - -lrt -o /dev/null >/dev/null 2>&1 && echo -lrt)
+# them in libpthread); -lrt only where shm_open needs it (glibc before 2.34:
+# a probe tries a link without it); macOS and musl have it in their libc,
+# and macOS has no librt at all, so -lrt there would fail every link; -lm:
+# isfinite and co.
+HASH     := \#
+LIBRT    := $(shell printf '%s\n' '$(HASH)include <sys/mman.h>' \
+                    'int main(void) { return shm_open("/wb", 0, 0); }' | \
+                    $(CC) -x c - -o /dev/null >/dev/null 2>&1 || echo -lrt)
 LDLIBS   += -pthread $(LIBRT) -lm
 
 ifdef BUILD_ROOT

@@ -35,7 +35,7 @@ run_probe() { WB_BIN_ROOT=$PROBE_ROOT run_c probe manager_probe "$@"; }
 @test "09-manager: every program and twin answers -h and refuses bad usage" {
     usage_table 09-manager 'manager_auth -u no-such-user-here' "manager_auth -u $(id -un)"
     WB_BIN_ROOT=$PROBE_ROOT USAGE_PROGRAMS=manager_probe usage_table probe \
-        'manager_probe -r lots' 'manager_probe -r -1' 'manager_probe -r 100001'
+        'manager_probe -c lots' 'manager_probe -c -1' 'manager_probe -c 100001'
 }
 
 # ---- manager_demo ----------------------------------------------------------
@@ -165,8 +165,8 @@ manager_queue_pool_sizes() {
 
 # ---- manager_probe (C only: the wire protocol is the workbook's own) --------
 # (the probe: tests/probe/manager_probe.c, built by setup_file above)
-@test "manager_probe, and -r 0: each bad request gets an error or a closed connection; others are served" {
-    run_probe -r 500
+@test "manager_probe, and -c 0: each bad request gets an error or a closed connection; others are served" {
+    run_probe -c 500
     assert_success
     local address
     address=$(capture '^probe \([0-9]+\): manager server [0-9]+ at (/.*)$')
@@ -197,7 +197,7 @@ manager_queue_pool_sizes() {
     [ ! -e "$(dirname "$address")" ] || fail_run "the manager's directory is left behind"
 
     # -r 0: no random requests, every other case.
-    run_probe -r 0
+    run_probe -c 0
     assert_success
     assert_count 1 '^probe: random requests .* -> 0 replies '
     [[ ${lines[-1]} =~ :\ OK$ ]] || fail_run "the self-check passes"

@@ -17,7 +17,7 @@
  * Python:  no twin: Python's manager first runs an authentication
  *          challenge, and its messages are pickles (never unpickle bytes
  *          from a stranger: a pickle can run code). manager_auth compares.
- * Usage:   manager_probe [-r ROUNDS]
+ * Usage:   manager_probe [-c ROUNDS]
  * Look for: each case's outcome beside the one expected; the stalled
  * client does not delay the others; the last line's self-check. Nothing
  * here is racy: each case waits for the server's answer.
@@ -493,10 +493,10 @@ int main(int argc, char *argv[])
     manager *m;
     mgr_conn *c;
 
-    prog_init(argc, argv, "[-r ROUNDS]\n"
-              "  -r ROUNDS  random, damaged requests sent at the end (default 300)\n"
+    prog_init(argc, argv, "[-c ROUNDS]\n"
+              "  -c ROUNDS  random, damaged requests sent at the end (default 300)\n"
               "Python: no twin: Python's manager authenticates first and speaks pickles");
-    while ((opt = get_option(argc, argv, "r:")) != -1)
+    while ((opt = get_option(argc, argv, "c:")) != -1)
         rounds = arg_long(optarg, opt, 0, 100000);
     no_operands(argc, argv);
 

@@ -60,7 +60,11 @@ def main():
 
     say(f"--- 1. Pool({args.workers}), {TASKS} tasks: task 3 fails, task 5's worker is killed, "
         "task 6's worker exits")
-    with multiprocessing.Pool(args.workers) as pool:
+    # Python's Pool replaces a dead worker from one of its own threads: under
+    # fork, that is a fork() in a process with threads, which 3.12 and later
+    # warn about (DeprecationWarning; chapter 13, fork_threads, shows why).
+    # This pool's workers die, so it forks them from a fork server instead.
+    with multiprocessing.get_context("forkserver").Pool(args.workers) as pool:
         handles = [pool.apply_async(task, (i,)) for i in range(TASKS)]
         good = failed = lost = 0
         deadline = time.monotonic() + GIVE_UP
@@ -114,6 +118,7 @@ def main():
 
 
 if __name__ == "__main__":
-    # fork, as the C program does: Linux's default only up to Python 3.13
+    # fork, as the C program does (Linux's default only up to Python 3.13),
+    # except for part 1's pool, whose workers are replaced (see there)
     multiprocessing.set_start_method("fork")
     main()

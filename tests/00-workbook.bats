@@ -246,3 +246,36 @@ print(workbook.pace_factor())
         [[ $output != *$esc* ]] || fail "$impl: colour into a pipe: $output"
     done
 }
+
+# The twins under Python 3.12 and 3.13, where those run here (other_python):
+# each twin's default run (a smaller size for the benchmarks and pool_map)
+# ends with the status it has under the suite's Python, and prints no
+# DeprecationWarning, each one shown (-W always: 3.12 warns of a fork() in
+# a process with threads, and under -W error one raised in a thread of the
+# Pool would be swallowed, unseen). fork_threads.py's warning is its
+# lesson: chapter 13's tests check it there.
+twins_under() {
+    local path prog want args
+    other_python "$1"
+    for path in "$WB_ROOT"/chapters/*/*.py; do
+        prog=${path##*/} prog=${prog%.py}
+        [ -f "${path%.py}.c" ] && [ "$prog" != fork_threads ] || continue
+        case $prog in
+            cost_spawn) args=(-r fork -s 0.001) ;;
+            cost_*) args=(-s 0.001) ;;
+            pool_map) args=(-s 2000) ;;
+            pool_files) args=(-d "$WB_ROOT/common") ;;
+            *) args=() ;;
+        esac
+        run_limited "$WB_PYTHON" -S "$path" "${args[@]}"
+        want=$status
+        run_limited "$WB_OTHER" -S -W always::DeprecationWarning "$path" "${args[@]}"
+        [ "$status" -eq "$want" ] ||
+            fail_run "$prog.py: status $status under Python $1, $want under $WB_PYTHON"
+        [[ $stderr != *DeprecationWarning* ]] ||
+            fail_run "$prog.py under Python $1: a DeprecationWarning"
+    done
+}
+
+@test "every twin runs under Python 3.12 as under the suite's, with no DeprecationWarning" { twins_under 3.12; }
+@test "every twin runs under Python 3.13 as under the suite's, with no DeprecationWarning" { twins_under 3.13; }

@@ -160,17 +160,7 @@ warning_checks() {
     warning_checks "$WB_PYTHON"
 }
 
-# ---- the twins under Python 3.12 and 3.13 ----------------------------------------------
-# other_python V: sets WB_OTHER to a Python V that runs (python3.12 in the
-# PATH, or the one WB_PYTHON312 names), or skips the test.
-other_python() {
-    local var="WB_PYTHON${1//./}"
-    need_python
-    WB_OTHER=${!var:-python$1}
-    "$WB_OTHER" -S -c "import sys; sys.exit('%d.%d' % sys.version_info[:2] != '$1')" 2>/dev/null ||
-        skip "no Python $1 runs here (python$1 in the PATH, or set $var): not checked"
-}
-
+# ---- the twins under Python 3.12 and 3.13 (other_python: test_helper) -------------------
 # Every twin but the warning demo runs with DeprecationWarning as an error
 # and prints nothing on stderr; the warning demo reports its warning.
 other_python_checks() {

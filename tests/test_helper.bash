@@ -147,6 +147,17 @@ need_python() {
     command -v "$WB_PYTHON" >/dev/null 2>&1 || skip "python3 is not installed: the Python twins are not checked"
 }
 
+# other_python V: sets WB_OTHER to a Python V that runs (python3.12 in the
+# PATH, or the one WB_PYTHON312 names), or skips the test: the twins are
+# checked under the Pythons students have, where this machine has them.
+other_python() {
+    local var="WB_PYTHON${1//./}"
+    need_python
+    WB_OTHER=${!var:-python$1}
+    "$WB_OTHER" -S -c "import sys; sys.exit('%d.%d' % sys.version_info[:2] != '$1')" 2>/dev/null ||
+        skip "no Python $1 runs here (python$1 in the PATH, or set $var): not checked"
+}
+
 run_py() {
     local chapter=$1 program=$2
     shift 2

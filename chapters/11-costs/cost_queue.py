@@ -56,6 +56,11 @@ def run(ctx, nprod, ncons, n):
     for p in cons:
         p.join()
     secs = time.perf_counter() - start
+    # The sentinels started this process's feeder thread: end it now, or
+    # the next row's fork() may find it running (a fork in a process with
+    # threads, which Python 3.12 and later warn of).
+    q.close()
+    q.join_thread()
     total = sum(counts.get() for _ in cons)
     if total != n:
         raise SystemExit(f"the consumers got {total} messages, not {n}")

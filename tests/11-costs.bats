@@ -63,6 +63,40 @@ cost_spawn_checks() {
 @test "cost_spawn: every row, positive figures" { cost_spawn_checks c; }
 @test "cost_spawn.py: every row, positive figures" { cost_spawn_checks py; }
 
+# ---- cost_start --------------------------------------------------------------
+# spawn has a floor (posix_spawn of the program alone), the fork server none.
+cost_start_checks() {
+    run_impl "$1" 11-costs cost_start -s $TINY
+    assert_success
+    figures "$1" start_spawn:us start_forkserver:us:C
+    assert_count $([ "$1" = py ] && echo 2 || echo 3) '.'
+    run_impl "$1" 11-costs cost_start -s $TINY -r start_forkserver
+    assert_success
+    figures "$1" start_forkserver:us:C
+    assert_count 1 '.'
+}
+
+@test "cost_start: every row, positive figures; one row" { cost_start_checks c; }
+@test "cost_start.py: every row, positive figures; one row" { cost_start_checks py; }
+
+# ---- cost_shm ----------------------------------------------------------------
+# mib_shm has no floor (a copy and two semaphores are all it is).
+cost_shm_checks() {
+    run_impl "$1" 11-costs cost_shm -s $TINY
+    assert_success
+    figures "$1" mib_queue:us mib_shm:us:C value_inc:ns
+    assert_count $([ "$1" = py ] && echo 3 || echo 5) '.'
+    if can_pin; then
+        run_impl "$1" 11-costs cost_shm -s $TINY -r mib_shm -a
+        assert_success
+        figures "$1" mib_shm:us:C
+        assert_count 1 '.'
+    fi
+}
+
+@test "cost_shm: every row, positive figures; one row, apart" { cost_shm_checks c; }
+@test "cost_shm.py: every row, positive figures; one row, apart" { cost_shm_checks py; }
+
 # ---- cost_ipc ----------------------------------------------------------------
 cost_ipc_checks() {
     run_impl "$1" 11-costs cost_ipc -s $TINY
@@ -204,6 +238,10 @@ interrupted_checks() {
 @test "cost_sync.py: SIGTERM while two processes ping-pong leaves none behind" { interrupted_checks py cost_sync event_rt; }
 @test "cost_queue: SIGTERM while four processes pass messages leaves none behind" { interrupted_checks c cost_queue queue_2x2; }
 @test "cost_queue.py: SIGTERM while four processes pass messages leaves none behind" { interrupted_checks py cost_queue queue_2x2; }
+# The fork server and its children are forked: they carry the command line.
+@test "cost_start: SIGTERM while the fork server forks leaves none behind" { interrupted_checks c cost_start start_forkserver; }
+@test "cost_shm: SIGTERM while 1 MiB goes through shared memory leaves none behind" { interrupted_checks c cost_shm mib_shm; }
+@test "cost_shm.py: SIGTERM while 1 MiB goes through shared memory leaves none behind" { interrupted_checks py cost_shm mib_shm; }
 
 @test "tools/costs.py: SIGTERM stops the program measuring, and its children" {
     local scale pattern
@@ -217,15 +255,20 @@ interrupted_checks() {
 
 # ---- usage -------------------------------------------------------------------
 # The options every cost_* program shares (bench.c, bench.py): -p and -a
-# exclude each other; -r names one of the program's own rows.
+# exclude each other; -r names one of the program's own rows. cost_start's
+# -R child is for a copy it starts itself, with a socket as its stdin: from
+# /dev/null it is refused; the twin refuses it always (chapter 13's
+# start_spawn -r child does the same).
 @test "11-costs: every program and twin answers -h and refuses bad usage" {
-    usage_table 11-costs 'cost_ipc -p -a' 'cost_ipc -r no_such_row' 'cost_queue_fast -r apply_rt'
+    usage_table 11-costs 'cost_ipc -p -a' 'cost_ipc -r no_such_row' 'cost_queue_fast -r apply_rt' \
+        'cost_start -R child'
 }
 
 # ---- tools/costs.py: the table ----------------------------------------------
 # Every row the table promises, by its label.
 TABLE_ROWS=(
     'Process start \+ join \(fork\)' '  \.\.\. parent holds 16 MiB' '  \.\.\. parent holds 256 MiB'
+    'Spawn: start \+ join' 'Forkserver: start \+ join'
     'posix_spawn \+ wait \(true\)' '  \.\.\. parent holds 256 MiB' 'run a trivial command \(true\)'
     'pipe round trip' '  \.\.\. both on one CPU' '  \.\.\. on two CPUs'
     'socketpair round trip' '  \.\.\. both on one CPU' 'pipe bulk, 64 KiB writes'
@@ -236,9 +279,10 @@ TABLE_ROWS=(
     'Semaphore acquire \+ release' '  \.\.\. 2 processes contend'
     'Event round trip' '  \.\.\. both on one CPU'
     'Manager dict operation' '  \.\.\. all on one CPU'
+    '1 MiB to parent, Queue' '1 MiB to parent, shared memory' 'Value \+= 1 with get_lock\(\)'
 )
 # The rows with a fast column (chapter 11's fast Queue and Pool), by index.
-FAST_ROWS=' 12 13 14 15 16 17 '
+FAST_ROWS=' 14 15 16 17 18 19 '
 # A cell: a positive figure with its spread, or a word saying why not.
 FIG='([0-9]+(\.[0-9]+)? ±[0-9]+%|-|n/a|no python3|not asked)'
 RATIO='([0-9]+\.[0-9]{2}|-)'
@@ -387,5 +431,6 @@ print(subprocess.run(sys.argv[1:], stdout=w).returncode)' \
 # At a tiny scale, and cost_spawn without its two 256 MiB rows (a second of
 # page faults each): the figures are not what this tests.
 @test "11-costs: every program and twin ends cleanly when its reader goes (| head -n 1, -n 3), and prints no line over 100 characters" {
-    head_table 11-costs 'cost_spawn -s 0.001 -r fork' 'cost_ipc -s 0.001' 'cost_pool -s 0.001' 'cost_sync -s 0.001' 'cost_queue -s 0.001' 'cost_manager -s 0.001' 'cost_pool_fast -s 0.001' 'cost_queue_fast -s 0.001'
+    head_table 11-costs 'cost_spawn -s 0.001 -r fork' 'cost_ipc -s 0.001' 'cost_pool -s 0.001' 'cost_sync -s 0.001' 'cost_queue -s 0.001' 'cost_manager -s 0.001' 'cost_pool_fast -s 0.001' 'cost_queue_fast -s 0.001' \
+        'cost_start -s 0.001' 'cost_shm -s 0.001'
 }

@@ -37,6 +37,8 @@ ROWS = [
     ("fork", "Process start + join (fork)", "cost_spawn", "fork", ""),
     ("fork_16m", "  ... parent holds 16 MiB", "cost_spawn", "fork_16m", ""),
     ("fork_256m", "  ... parent holds 256 MiB", "cost_spawn", "fork_256m", ""),
+    ("start_spawn", "Spawn: start + join", "cost_start", "start_spawn", ""),
+    ("start_forkserver", "Forkserver: start + join", "cost_start", "start_forkserver", ""),
     ("spawn", "posix_spawn + wait (true)", "cost_spawn", "spawn", ""),
     ("spawn_256m", "  ... parent holds 256 MiB", "cost_spawn", "spawn_256m", ""),
     ("command", "run a trivial command (true)", "cost_spawn", "command", ""),
@@ -60,6 +62,9 @@ ROWS = [
     ("event_rt_1cpu", "  ... both on one CPU", "cost_sync", "event_rt", "-p"),
     ("manager", "Manager dict operation", "cost_manager", "dict_set", ""),
     ("manager_1cpu", "  ... all on one CPU", "cost_manager", "dict_set", "-p"),
+    ("mib_queue", "1 MiB to parent, Queue", "cost_shm", "mib_queue", ""),
+    ("mib_shm", "1 MiB to parent, shared memory", "cost_shm", "mib_shm", ""),
+    ("value_inc", "Value += 1 with get_lock()", "cost_shm", "value_inc", ""),
 ]
 IMPLS = ("floor", "C", "fast", "Python")
 RATIOS = {"C/floor": ("C", "floor"), "Py/C": ("Python", "C"), "Py/fast": ("Python", "fast")}
@@ -177,8 +182,9 @@ def unit_of(cells):
 def print_row(row, cells):
     r = [ratio(cells, n) for n in ("Py/C", "Py/fast")]
     print(f"{row[1]:<30} {unit_of(cells):<5}"
-          + "".join(f"{cells[i].text():>12}" for i in IMPLS)
-          + "".join(f"{'-' if x is None else f'{x:.2f}':>8}" for x in r), flush=True)
+          # a space before each cell, even one too wide for its column
+          + "".join(f" {cells[i].text():>11}" for i in IMPLS)
+          + "".join(f" {'-' if x is None else f'{x:.2f}':>7}" for x in r), flush=True)
 
 
 def tsv_row(row, cells, parent):

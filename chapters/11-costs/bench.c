@@ -63,8 +63,9 @@ static void list_rows(const char *const rows[], char *list, size_t size)
     }
 }
 
-struct bench bench_init(int argc, char *argv[], const char *const rows[],
-                        const char *python)
+/* bench_init, and with child != NULL bench_init_role (-R parent|child). */
+static struct bench init(int argc, char *argv[], const char *const rows[],
+                         const char *python, int *child)
 {
     /* The help text stays in use for the program's life (usage errors). */
     static char help[SAY_MAX * 2];
@@ -74,15 +75,22 @@ struct bench bench_init(int argc, char *argv[], const char *const rows[],
     int opt;
 
     list_rows(rows, list, sizeof list);
-    snprintf(help, sizeof help, "[-r ROW] [-s SCALE] [-p | -a]\n"
+    snprintf(help, sizeof help, "[-r ROW] [-s SCALE] [-p | -a]%s\n"
              "  -r ROW    only this row: %s (default: all)\n"
              "  -s SCALE  multiply every operation count (default 1)\n"
              "  -p        everything on one CPU\n"
-             "  -a        this process on one CPU, its children on another\n"
-             "Python: %s", list, python);
+             "  -a        this process on one CPU, its children on another\n%s"
+             "Python: %s", child ? " [-R parent|child]" : "", list,
+             child ? "  -R parent|child  the part this copy plays; it starts fresh copies "
+             "with -R child (default parent)\n" : "", python);
     prog_init(argc, argv, help);
-    while ((opt = get_option(argc, argv, "r:s:pa")) != -1) {
+    while ((opt = get_option(argc, argv, child ? "r:s:paR:" : "r:s:pa")) != -1) {
         switch (opt) {
+        case 'R':
+            if (strcmp(optarg, "parent") != 0 && strcmp(optarg, "child") != 0)
+                usage_error("-R wants parent or child, not '%s'", optarg);
+            *child = optarg[0] == 'c';
+            break;
         case 'r':
             b.row = NULL;
             for (int i = 0; rows[i] != NULL; i++)
@@ -118,6 +126,19 @@ struct bench bench_init(int argc, char *argv[], const char *const rows[],
     return b;
 }
 
+struct bench bench_init(int argc, char *argv[], const char *const rows[],
+                        const char *python)
+{
+    return init(argc, argv, rows, python, NULL);
+}
+
+struct bench bench_init_role(int argc, char *argv[], const char *const rows[],
+                             const char *python, int *child)
+{
+    *child = 0;
+    return init(argc, argv, rows, python, child);
+}
+
 int bench_wants(const struct bench *b, const char *row)
 {
     return b->row == NULL || strcmp(b->row, row) == 0;
@@ -141,36 +162,52 @@ double bench_us_per_op(double start, long ops)
     return (now_seconds() - start) * 1e6 / (double)ops;
 }
 
-pid_t bench_fork(void)
+/* The signal mask before bench_hold(), for bench_adopt() to put back. */
+static sigset_t held;
+
+void bench_hold(void)
 {
-    pid_t pid, parent = getpid();
-    sigset_t block, old;
+    sigset_t block;
 
     if (nkids == MAX_KIDS)
-        fatal("bench_fork: more than %d children at once", MAX_KIDS);
+        fatal("more than %d children at once", MAX_KIDS);
     /* SIGINT and SIGTERM wait until the child is in kids[]: a handler
-     * running between fork() and that line would not know of it. */
+     * running between its start and that line would not know of it. */
     sigemptyset(&block);
     sigaddset(&block, SIGINT);
     sigaddset(&block, SIGTERM);
-    if (sigprocmask(SIG_BLOCK, &block, &old) == -1)
+    if (sigprocmask(SIG_BLOCK, &block, &held) == -1)
         die("sigprocmask");
+}
+
+void bench_adopt(pid_t pid)
+{
+    kids[nkids] = pid;
+    nkids++;
+    if (sigprocmask(SIG_SETMASK, &held, NULL) == -1)
+        die("sigprocmask");
+}
+
+pid_t bench_fork(void)
+{
+    pid_t pid, parent = getpid();
+
+    bench_hold();
     pid = fork();
     if (pid == -1)
         die("fork");
-    if (pid == 0) {
-        nkids = 0;              /* the parent's children are not ours */
-        if (die_with_parent(parent) == -1 && errno != ENOSYS)
-            die_child("prctl");
-        if (apart && pin_to_cpu(1) == -1)
-            die_child("sched_setaffinity");
-    } else {
-        kids[nkids] = pid;
-        nkids++;
+    if (pid > 0) {
+        bench_adopt(pid);
+        return pid;
     }
-    if (sigprocmask(SIG_SETMASK, &old, NULL) == -1)
-        die("sigprocmask");
-    return pid;
+    nkids = 0;                  /* the parent's children are not ours */
+    if (die_with_parent(parent) == -1 && errno != ENOSYS)
+        die_child("prctl");
+    if (apart && pin_to_cpu(1) == -1)
+        die_child("sched_setaffinity");
+    if (sigprocmask(SIG_SETMASK, &held, NULL) == -1)
+        die_child("sigprocmask");
+    return 0;
 }
 
 void bench_wait(pid_t pid)

@@ -39,6 +39,12 @@ struct bench {
 struct bench bench_init(int argc, char *argv[], const char *const rows[],
                         const char *python);
 
+/* bench_init for a program that starts fresh copies of itself (cost_start,
+ * as chapter 13's start_spawn): one more option, -R parent|child, the part
+ * this copy plays; *child is 1 for -R child. */
+struct bench bench_init_role(int argc, char *argv[], const char *const rows[],
+                             const char *python, int *child);
+
 /* True if row is to be measured in this run. */
 int bench_wants(const struct bench *b, const char *row);
 
@@ -60,6 +66,13 @@ double bench_us_per_op(double start, long ops);
  * a measurement whose other half failed is no measurement. */
 pid_t bench_fork(void);
 void bench_wait(pid_t pid);
+
+/* A child started another way (cost_start's posix_spawn), known to the
+ * SIGINT/SIGTERM clean-up as bench_fork's are: bench_hold() before starting
+ * it holds those signals back (the child inherits the mask: spawn it with
+ * its own); bench_adopt(pid) after records it and lets them in again. */
+void bench_hold(void);
+void bench_adopt(pid_t pid);
 
 /* linux_extras.c (LINUX-ONLY, each with a fallback):
  * pin_to_cpu(n) keeps the calling process, and every child it forks later,

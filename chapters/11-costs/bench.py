@@ -106,7 +106,7 @@ def _in_child():
 
 
 class Bench:
-    def __init__(self, description, rows):
+    def __init__(self, description, rows, role=False):
         parser = argparse.ArgumentParser(description=description)
         parser.add_argument("-r", dest="row", choices=rows, metavar="ROW",
                             help="only this row: " + ", ".join(rows) + " (default: all)")
@@ -116,7 +116,14 @@ class Bench:
         where.add_argument("-p", dest="pin", action="store_true", help="everything on one CPU")
         where.add_argument("-a", dest="apart", action="store_true",
                            help="this process on one CPU, its children on another")
+        if role:                # as the C program's -R; Python starts its copies itself
+            parser.add_argument("-R", dest="role", choices=("parent", "child"), default="parent",
+                                metavar="parent|child", help="the part this copy plays; it "
+                                "starts fresh copies with -R child (default %(default)s)")
         args = parse_args(parser)
+        if role and args.role == "child":
+            parser.error("-R child: Python's spawn starts its children itself "
+                         "(--multiprocessing-fork)")
         self.row, self.scale, self.pin, self.apart = args.row, args.scale, args.pin, args.apart
         signal.signal(signal.SIGTERM, _on_stop)
         signal.signal(signal.SIGINT, _on_stop)

@@ -11,7 +11,8 @@
  * locks held), and its parent is the server. Python's forkserver does the
  * same (multiprocessing/forkserver.py), and the server also reaps the
  * children and reports each one's exit code, which the requester cannot
- * wait for itself: they are not its children.
+ * wait for itself: they are not its children. The descriptor travels by
+ * send_fd() and recv_fd(), in fd_pass.c beside this file.
  *
  * Python:  ctx = multiprocessing.get_context("forkserver")
  *          ctx.Process(target=square, args=(k, conn)).start()
@@ -31,11 +32,11 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/types.h>
-#include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "common.h"
+#include "fd_pass.h"
 
 #define MAX_CHILDREN 16
 
@@ -68,65 +69,6 @@ static void handle_stops(void (*handler)(int))
     sigemptyset(&sa.sa_mask);
     if (sigaction(SIGINT, &sa, NULL) == -1 || sigaction(SIGTERM, &sa, NULL) == -1)
         die("sigaction");
-}
-
-/* Send the number k, and the descriptor fd along with it (SCM_RIGHTS). */
-static void send_fd(int sock, long k, int fd)
-{
-    union {                     /* a buffer aligned for a cmsghdr */
-        struct cmsghdr align;
-        char buf[CMSG_SPACE(sizeof(int))];
-    } control;
-    struct iovec iov = { &k, sizeof k };        /* at least one byte of data */
-    struct msghdr msg;
-    struct cmsghdr *c;
-
-    memset(&msg, 0, sizeof msg);
-    memset(&control, 0, sizeof control);
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control.buf;
-    msg.msg_controllen = sizeof control.buf;
-    c = CMSG_FIRSTHDR(&msg);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(int));
-    memcpy(CMSG_DATA(c), &fd, sizeof fd);
-    while (sendmsg(sock, &msg, 0) == -1)
-        if (errno != EINTR)
-            die("sendmsg");
-}
-
-/* Receive a number and its descriptor: 1, or 0 at end of file, or -1 with
- * errno EINTR (a stop signal). */
-static int recv_fd(int sock, long *k, int *fd)
-{
-    union {
-        struct cmsghdr align;
-        char buf[CMSG_SPACE(sizeof(int))];
-    } control;
-    struct iovec iov = { k, sizeof *k };
-    struct msghdr msg;
-    struct cmsghdr *c;
-    ssize_t got;
-
-    memset(&msg, 0, sizeof msg);
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control.buf;
-    msg.msg_controllen = sizeof control.buf;
-    got = recvmsg(sock, &msg, 0);
-    if (got == -1 && errno == EINTR)
-        return -1;
-    if (got == -1)
-        die_child("recvmsg");
-    if (got == 0)
-        return 0;
-    c = CMSG_FIRSTHDR(&msg);
-    if (got != (ssize_t)sizeof *k || c == NULL || c->cmsg_type != SCM_RIGHTS)
-        fatal("a request without its descriptor");
-    memcpy(fd, CMSG_DATA(c), sizeof *fd);
-    return 1;
 }
 
 /* A child of the server: answer the requester through the end it sent. */
@@ -176,9 +118,11 @@ static void serve(int ctl, sigset_t *stops)
 
     say("%-9s %-6ld  fork server started: single-threaded, nothing open but its socket",
         "server", (long)getpid());
-    while (n < MAX_CHILDREN && (got = recv_fd(ctl, &k, &conn)) != 0) {
-        if (got == -1)          /* EINTR: a stop signal */
+    while (n < MAX_CHILDREN && (got = recv_fd(ctl, &k, sizeof k, &conn)) != 0) {
+        if (got == -1 && errno == EINTR)        /* a stop signal */
             stop_all(pids, n);
+        if (got == -1)
+            die_child("recvmsg");
         if (sigprocmask(SIG_BLOCK, stops, &old) == -1)
             die("sigprocmask");
         pids[n] = fork();
@@ -269,7 +213,8 @@ int main(int argc, char *argv[])
 
         if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == -1)
             die("socketpair");
-        send_fd(ctl[0], k, sv[1]);
+        if (send_fd(ctl[0], &k, sizeof k, sv[1]) == -1)        /* fd_pass.c */
+            die("sendmsg");
         close(sv[1]);           /* the server has its own copy now */
         conns[requested++] = sv[0];
         if (read_full(ctl[0], &kids[k - 1], sizeof kids[0]) != (ssize_t)sizeof kids[0]) {

@@ -269,6 +269,106 @@ queue_terminate_checks() {
 @test "queue_terminate: a terminated reader is reported, whichever way it died; the program ends" { queue_terminate_checks c 5; }
 @test "queue_terminate.py: a terminated reader is reported, whichever way it died; the program ends" { queue_terminate_checks py 3; }
 
+# ---- queue_joinable ----------------------------------------------------------
+# joinable_items RE: the item numbers (the first group of RE) of the lines
+# that match RE, sorted: compared with 1..ITEMS, each must come once.
+joinable_items() {
+    print_lines | sed -nE "s/$1/\\1/p" | sort -n | paste -sd ' ' -
+}
+
+# What every mode guarantees: each item got once and worked on once; one
+# sentinel per consumer, each got once, after main put them; and the last
+# line, written once every consumer was joined with exit code 0 (else the
+# status is 1), counts what stays unfinished for ever.
+joinable_common() {
+    local n=$1 c=$2 unfinished=$3
+    assert_equal "$(joinable_items '^consumer [0-9]+ \([0-9]+\): got item ([0-9]+)$')" "$(seq -s ' ' 1 "$c")"
+    assert_equal "$(joinable_items '^consumer [0-9]+ \([0-9]+\): done with item ([0-9]+)(: task_done\(\)|, and forgot task_done\(\))$')" \
+                 "$(seq -s ' ' 1 "$c")"
+    assert_equal "$(joinable_items '^consumer ([0-9]+) \([0-9]+\): got the sentinel: task_done\(\), and stop$')" \
+                 "$(seq -s ' ' 0 $((n - 1)))"
+    assert_before "^main +\([0-9]+\): putting $n sentinels$" '^consumer [0-9]+ \([0-9]+\): got the sentinel'
+    if [ "$unfinished" -eq 0 ]; then
+        [[ ${lines[-1]} =~ ^main\ +\([0-9]+\):\ consumers\ joined:\ 0\ tasks\ never\ marked\ done\ \(expected\ 0\)$ ]] ||
+            fail_run "nothing unfinished, said last"
+    else
+        [[ ${lines[-1]} =~ ^main\ +\([0-9]+\):\ join\(\)\ would\ wait\ for\ ever:\ $unfinished\ tasks?\ never\ marked\ done\ \(expected\ $unfinished\)$ ]] ||
+            fail_run "$unfinished tasks never marked done, said last"
+    fi
+}
+
+# -m ok: join() returns only once the count is 0, that is after the last
+# task_done(); each consumer says "done" BEFORE it calls task_done(), so
+# every "done" line comes before main's "join() returned".
+queue_joinable_ok() {
+    local impl=$1 n=$2 c=$3
+    run_impl "$impl" 04-queue queue_joinable -n "$n" -c "$c"
+    assert_success
+    joinable_common "$n" "$c" 0
+    assert_count "$c" '^consumer [0-9]+ \([0-9]+\): done with item [0-9]+: task_done\(\)$'
+    assert_count 1 '^main +\([0-9]+\): join\(\) returned: the count of unfinished tasks came down to 0$'
+    assert_before '^consumer [0-9]+ \([0-9]+\): done with item' '^main +\([0-9]+\): join\(\) returned'
+    assert_before '^main +\([0-9]+\): join\(\) returned' '^main +\([0-9]+\): putting [0-9]+ sentinels$'
+    refute_line --regexp 'too many times|forgot|giving up'
+}
+
+@test "queue_joinable: join() returns after every task_done(); each item once; sentinels marked done too" {
+    queue_joinable_ok c 3 40
+    queue_joinable_ok c 1 3
+}
+@test "queue_joinable.py: join() returns after every task_done(); each item once; sentinels marked done too" {
+    queue_joinable_ok py 2 8
+}
+
+# -m forget: every 4th item is never marked done, so the count never comes
+# down to 0 once item 4 is put: the bounded join() gives up, whatever the
+# timing (a short -t is safe). Once the consumers are joined the count is
+# exact: ITEMS / 4, and the program still ends with every child reaped
+# (status 0: each consumer ended with 0).
+queue_joinable_forget() {
+    local impl=$1 c=$2
+    run_impl "$impl" 04-queue queue_joinable -m forget -n 2 -c "$c" -t 0.2
+    assert_success
+    joinable_common 2 "$c" $((c / 4))
+    assert_equal "$(joinable_items '^consumer [0-9]+ \([0-9]+\): done with item ([0-9]+), and forgot task_done\(\)$')" \
+                 "$(seq -s ' ' 4 4 "$c")"
+    assert_count 1 '^main +\([0-9]+\): join\(\) still waiting after 0\.2 s: giving up$'
+    refute_line --regexp 'join\(\) returned|too many times'
+}
+
+@test "queue_joinable -m forget: the bounded join() gives up; exactly ITEMS/4 tasks never marked done; all reaped" {
+    queue_joinable_forget c 10
+    queue_joinable_forget c 4
+}
+@test "queue_joinable.py -m forget: the bounded join() gives up; exactly ITEMS/4 tasks never marked done; all reaped" {
+    queue_joinable_forget py 8
+}
+
+# -m extra: every 4th item is marked done twice. Which call finds the count
+# at 0 is racy (the extra call itself, or a later one, in any consumer,
+# the sentinels' included), and join() may return before the last "done"
+# line; but the number of failed calls is exact: every put comes before
+# its own task_done(), so the count ends at 0, and the calls beyond the
+# puts, ITEMS / 4 of them, are the ones that failed.
+queue_joinable_extra() {
+    local impl=$1 n=$2 c=$3
+    run_impl "$impl" 04-queue queue_joinable -m extra -n "$n" -c "$c"
+    assert_success
+    joinable_common "$n" "$c" 0
+    assert_equal "$(joinable_items '^consumer [0-9]+ \([0-9]+\): task_done\(\) again for item ([0-9]+), by mistake$')" \
+                 "$(seq -s ' ' 4 4 "$c")"
+    assert_count $((c / 4)) '^consumer [0-9]+ \([0-9]+\): task_done\(\) for (item [0-9]+|the sentinel) -> (error EINVAL: called too many times|ValueError: task_done\(\) called too many times)$'
+    assert_count 1 '^main +\([0-9]+\): join\(\) returned: the count of unfinished tasks came down to 0$'
+}
+
+@test "queue_joinable -m extra: task_done() more often than put() fails with EINVAL, exactly once per extra call" {
+    queue_joinable_extra c 3 20
+    queue_joinable_extra c 1 4
+}
+@test "queue_joinable.py -m extra: task_done() more often than put() raises ValueError, exactly once per extra call" {
+    queue_joinable_extra py 2 8
+}
+
 # ---- a reader that goes (./demo | head) -------------------------------------
 @test "04-queue: every program and twin ends cleanly when its reader goes (| head -n 1, -n 3), and prints no line over 100 characters" {
     head_table 04-queue

@@ -252,3 +252,318 @@ pool_files_default() {
 @test "05-pool: every program and twin ends cleanly when its reader goes (| head -n 1, -n 3), and prints no line over 100 characters" {
     head_table 05-pool 'pool_map -s 2000' "pool_files -d $WB_ROOT/common"
 }
+
+# ---- pool_recycle ------------------------------------------------------------
+# What maxtasksperchild and the initializer guarantee, whoever runs what:
+# each task once; no worker over MAXTASKS tasks, counted 1, 2, 3 on each;
+# each worker's initializer line before its first task; one initializer
+# line per worker started (up front and in place of others), and every
+# worker that ran a task reaped.
+INIT='^worker +[0-9]+ +initializer\(256\): a fresh worker, its cache empty$'
+RECYCLED='^worker +([0-9]+) +task +([0-9]+)  \(its task ([0-9]+)\)  cache now ([0-9]+) KiB$'
+
+# pool_recycle_checks IMPL WORKERS TASKS MAXTASKS [PACE]
+pool_recycle_checks() {
+    local impl=$1 workers=$2 tasks=$3 max=$4
+    WORKBOOK_PACE=${5:-0} run_impl "$impl" 05-pool pool_recycle -n "$workers" -c "$tasks" -r "$max"
+    assert_success
+    assert_before "^parent +[0-9]+ +Pool\($workers, maxtasksperchild=" "$INIT"
+    assert_count "$tasks" "$RECYCLED"
+    assert_equal "$(sorted "$RECYCLED" '\2')" "$(each_task "$tasks" i)"
+    # Per worker: an initializer line first, then its tasks numbered 1, 2,
+    # ... (its own global), never past max, the cache one block a task.
+    local bad
+    bad=$(print_lines | awk -v max="$max" '
+        /^worker +[0-9]+ +initializer\(/ { if (init[$2]++) print "two initializers: " $2; next }
+        /^worker +[0-9]+ +task / {
+            pid = $2; n = substr($7, 1, length($7) - 1) + 0; kib = $10
+            if (!init[pid]) print "task before initializer: " $0
+            if (n != ++ran[pid]) print "not its task " ran[pid] ": " $0
+            if (max > 0 && n > max) print "over " max ": " $0
+            if (kib != 256 * n) print "cache not one block a task: " $0
+        }')
+    [ -z "$bad" ] || fail_run "$bad"
+    # One initializer line per worker started; as many up front as asked.
+    local up more total
+    up=$(capture "^parent +[0-9]+ +workers started: ([0-9]+) up front \+ [0-9]+ in place of others = [0-9]+$")
+    more=$(capture "^parent +[0-9]+ +workers started: [0-9]+ up front \+ ([0-9]+) in place of others = [0-9]+$")
+    total=$(capture "^parent +[0-9]+ +workers started: [0-9]+ up front \+ [0-9]+ in place of others = ([0-9]+)$")
+    assert_equal "$up" "$workers"
+    assert_equal "$total" "$((up + more))"
+    assert_count "$total" "$INIT"
+    assert_before "$INIT" "^parent +[0-9]+ +workers started:"
+    if [ "$max" -eq 0 ]; then
+        assert_equal "$more" 0
+    else        # at least enough workers for the tasks, MAX each
+        [ "$total" -ge $(((tasks + max - 1) / max)) ] || fail_run "too few workers for $tasks tasks"
+    fi
+    # The parent's account: each worker that ran tasks, reaped.
+    assert_equal "$(print_lines | sed -nE 's/^parent +[0-9]+ +worker [0-9]+ ran [0-9]+ tasks?:(.*); reaped$/\1/p' |
+        tr ' ' '\n' | grep -v '^$' | sort -n | paste -sd ' ' -)" "$(each_task "$tasks" i)"
+    refute_line --regexp 'NOT REAPED|FAILED'
+    assert_line --regexp "^parent +[0-9]+ +self-check: $tasks tasks once each; .*; every worker reaped: OK$"
+}
+
+@test "pool_recycle: maxtasksperchild=3: no worker runs more than 3 tasks; one initializer per worker started" { pool_recycle_checks c 2 10 3; }
+@test "pool_recycle.py: maxtasksperchild=3: no worker runs more than 3 tasks; one initializer per worker started" { pool_recycle_checks py 2 10 3; }
+@test "pool_recycle: maxtasksperchild=1: a new worker for every task" { pool_recycle_checks c 2 6 1; }
+@test "pool_recycle.py: maxtasksperchild=1: a new worker for every task" { pool_recycle_checks py 2 6 1; }
+@test "pool_recycle: no limit (-r 0): no replacement, the caches grow" { pool_recycle_checks c 2 10 0; }
+@test "pool_recycle: Pool(3), 30 tasks, maxtasksperchild=2, with time passing" { pool_recycle_checks c 3 30 2 0.01; }
+
+# ---- pool_interrupt ------------------------------------------------------
+# interrupted IMPL SIGNAL LINE TARGET ARGS...: run pool_interrupt under
+# tests/check/wbrun, which starts it in a session of its own and sends
+# SIGNAL (a number) after LINE lines of output, to the process group (as
+# Ctrl-C does: TARGET group) or to the parent alone (TARGET parent). Each
+# task works -t SECONDS at WORKBOOK_PACE=1: the arguments are chosen so
+# that the program is still working when the signal comes, by a margin of
+# a whole task (2 s), however the lines interleave. Then: it died of the
+# signal (or exited 128+N), within 10 s of it, leaving no process behind;
+# no worker spoke after the parent's terminate() line; and every task it
+# lists as finished printed its "done" line first. Leaves the report in
+# $report and the program's output in $output and ${lines[@]}.
+interrupted() {
+    local impl=$1 sig=$2 line=$3 target=$4 limit group=
+    shift 4
+    [ "$target" = group ] && group=-G
+    wbrun_built
+    program_command "$impl" 05-pool pool_interrupt
+    time_limit limit
+    WORKBOOK_PACE=1 run_limited "$WB_WBRUN" -t "$limit" -g 5 -k "$sig" -n "$line" $group -w 10 \
+        -o "$BATS_TEST_TMPDIR/out" -e "$BATS_TEST_TMPDIR/err" -- "${WB_CMD[@]}" "$@"
+    report=$output
+    output=$(cat "$BATS_TEST_TMPDIR/out")
+    stderr=$(cat "$BATS_TEST_TMPDIR/err")
+    mapfile -t lines <"$BATS_TEST_TMPDIR/out"
+    [[ $report == *$'\n'"status=signal:$sig"$'\n'* || $report == *$'\n'"status=exit:$((128 + sig))"$'\n'* ]] ||
+        fail_run "not ended by signal $sig nor with $((128 + sig)): $report"
+    [[ $report == *$'\n'"late=0"$'\n'* ]] || fail_run "not ended within 10 s of the signal: $report"
+    [[ $report == *$'\n'"leftovers=0"* ]] || fail_run "processes left behind: $report"
+    local name
+    name=$(kill -l "$sig")
+    # (The naive twin's terminate() may hang, bpo-8296: then it says so,
+    # and kills and reaps the workers itself after a few seconds.)
+    assert_line --regexp "^parent +[0-9]+ +got SIG$name; terminate\(\)(: no more tasks, SIGTERM to the workers, all reaped| HANGS: .*)$"
+    # Every worker has been reaped before that line: none speaks after it.
+    assert_before '^worker ' "^parent +[0-9]+ +got SIG$name; terminate"
+    assert_before "^parent +[0-9]+ +got SIG$name; terminate" "^parent +[0-9]+ +all workers reaped; now dying of SIG$name, as the shell expects \($((128 + sig))\)$"
+    # Finished means a result in hand: its task printed "done" first.
+    local finished task
+    finished=$(capture "^parent +[0-9]+ +finished \(result in hand\):(( [0-9]+)+| none)$")
+    for task in ${finished/none/}; do
+        assert_count 1 "^worker +[0-9]+ +task $task  done -> $((task * task))$"
+    done
+    refute_line --regexp 'no Ctrl-C'
+}
+
+# interrupted_c_account: the C pool knows each task's fate: finished, cut
+# off (it was handed to a worker), or never started; together, all $TASKS.
+interrupted_c_account() {
+    local finished cut unstarted
+    finished=$(capture "^parent +[0-9]+ +finished \(result in hand\):(( [0-9]+)+| none)$")
+    finished=$(wc -w <<<"${finished/none/}")
+    cut=$(count_lines '^parent +[0-9]+ +task [0-9]+  cut off: ')
+    unstarted=$(capture "^parent +[0-9]+ +never started: ([0-9]+) tasks?; replaced workers: [0-9]+$")
+    [ $((finished + cut + unstarted)) -eq "$TASKS" ] ||
+        fail_run "finished ($finished) + cut off ($cut) + never started ($unstarted) is not $TASKS"
+}
+
+# The margins: 4 tasks of 2 s on 2 workers. Line 2 is the first task's
+# start line; after line 5 at least one task is done and two more run or
+# are about to; after line 7 the last two have started (2 s to go).
+@test "pool_interrupt: Ctrl-C (SIGINT to the group) after the first task's line: dies of SIGINT, nothing left" {
+    TASKS=4
+    interrupted c 2 2 group -n 2 -c 4 -t 2
+    interrupted_c_account
+}
+@test "pool_interrupt: Ctrl-C in the middle: only tasks that printed done are listed as finished" {
+    TASKS=4
+    interrupted c 2 5 group -n 2 -c 4 -t 2
+    interrupted_c_account
+}
+@test "pool_interrupt: Ctrl-C near the end, the last tasks running" {
+    TASKS=4
+    interrupted c 2 7 group -n 2 -c 4 -t 2
+    interrupted_c_account
+}
+@test "pool_interrupt: SIGINT to the parent alone: the same clean end" {
+    TASKS=4
+    interrupted c 2 5 parent -n 2 -c 4 -t 2
+    interrupted_c_account
+}
+@test "pool_interrupt: SIGTERM to the parent alone: reaped, then dies of SIGTERM (143)" {
+    TASKS=4
+    interrupted c 15 5 parent -n 2 -c 4 -t 2
+    interrupted_c_account
+}
+@test "pool_interrupt -m naive: Ctrl-C kills the workers mid-task; still a clean end" {
+    TASKS=4
+    interrupted c 2 5 group -n 2 -c 4 -t 2 -m naive
+    interrupted_c_account
+}
+@test "pool_interrupt.py: Ctrl-C after the first task's line: dies of SIGINT, nothing left" {
+    need_python
+    interrupted py 2 2 group -n 2 -c 4 -t 2
+}
+@test "pool_interrupt.py: Ctrl-C in the middle: only tasks that printed done are listed as finished" {
+    need_python
+    interrupted py 2 5 group -n 2 -c 4 -t 2
+}
+@test "pool_interrupt.py: SIGTERM to the parent alone: reaped, then dies of SIGTERM" {
+    need_python
+    interrupted py 15 7 parent -n 2 -c 4 -t 2
+}
+@test "pool_interrupt.py -m naive: each worker gets KeyboardInterrupt; still a clean end" {
+    need_python
+    interrupted py 2 5 group -n 2 -c 4 -t 2 -m naive
+}
+
+# Without a signal: every task finishes, in both modes.
+pool_interrupt_checks() {
+    run_impl "$1" 05-pool pool_interrupt -n 3 -c 7 "${@:2}"
+    assert_success
+    assert_count 7 '^worker +[0-9]+ +task [0-6]  start$'
+    assert_line --regexp '^parent +[0-9]+ +no Ctrl-C: finished: 0 1 2 3 4 5 6$'
+    assert_line --regexp '^parent +[0-9]+ +failed: none; join\(\) returned (0|None)$'
+    assert_before '^worker ' '^parent +[0-9]+ +no Ctrl-C'
+}
+@test "pool_interrupt: no Ctrl-C: every task finishes" { pool_interrupt_checks c; pool_interrupt_checks c -m naive; }
+@test "pool_interrupt.py: no Ctrl-C: every task finishes" { pool_interrupt_checks py; }
+
+# ---- pool_callbacks ----------------------------------------------------------
+# Where and when a callback runs: in the parent (its pid on every callback
+# line, never a worker's), after its task's end line, before join returns;
+# the error callback gets the failing task's message; map_async's callback
+# the whole list, after every item. In C, only inside a pool call: none
+# before the parent's "busy" line, task 0's inside get(task 0).
+CALLBACK='^parent +[0-9]+ +(callback|error_callback|map callback) '
+
+pool_callbacks_checks() {
+    local impl=$1 workers=$2 parent i
+    run_impl "$impl" 05-pool pool_callbacks -n "$workers"
+    assert_success
+    parent=$(capture "^parent +([0-9]+) +Pool\($workers\): 6 tasks with callbacks")
+    assert_count 8 "$CALLBACK"                  # 7 callbacks, one of them slow
+    assert_count 8 "^parent +$parent +(callback|error_callback|map callback) "
+    for i in 0 1 2 4 5; do
+        assert_count 1 "^parent +$parent +callback +task $i -> $((i * i))  \("
+        assert_before "^worker +[0-9]+ +task $i  end +-> $((i * i))$" "^parent +[0-9]+ +callback +task $i -> "
+    done
+    assert_before "^parent +[0-9]+ +callback +task 1 -> 1  " "^parent +[0-9]+ +callback +task 1 is slow"
+    assert_count 1 "^parent +$parent +error_callback  (ValueError: )?no input for task 3  \("
+    assert_before "^worker +[0-9]+ +task 3  end +\(failed\)$" "^parent +[0-9]+ +error_callback "
+    assert_count 1 "^parent +$parent +map callback +\[0, 1, 4, 9\]  \("
+    assert_count 4 "^worker +[0-9]+ +map item [0-3]  end "
+    assert_before "^worker +[0-9]+ +map item [0-3]  end " "^parent +[0-9]+ +map callback "
+    assert_before "$CALLBACK" "^parent +[0-9]+ +join\(\) returned"
+    if [ "$impl" = c ]; then
+        # No thread: a callback runs only inside a pool call of the parent.
+        assert_before "^parent +[0-9]+ +busy elsewhere" "$CALLBACK"
+        assert_line --regexp "^parent +$parent +callback +task 0 -> 0  \(inside get\(task 0\)\)$"
+        assert_count 7 "${CALLBACK}.*  \(inside (get\(task 0\)|join)\)$"
+        assert_line --regexp "^parent +[0-9]+ +join\(\) returned 0: every callback has run, 7 in all$"
+    else
+        # The result handler, a thread of the parent.
+        assert_count 7 "${CALLBACK}.*  \(Thread-[0-9]+ \(_handle_results\)\)$"
+    fi
+    assert_line --regexp "^parent +$parent +self-check: 7 callbacks, all in the parent $parent, before join\(\) returned: OK$"
+}
+
+@test "pool_callbacks: callbacks run in the parent, inside its pool calls, after their task, before join returns" { pool_callbacks_checks c 2; }
+@test "pool_callbacks: Pool(1) and Pool(4): the same guarantees" { pool_callbacks_checks c 1; pool_callbacks_checks c 4; }
+@test "pool_callbacks.py: callbacks run in the parent's result-handler thread, after their task, before join returns" { pool_callbacks_checks py 2; }
+
+# ---- pool_imap -------------------------------------------------------------
+# imap_results_ok MODE: walk the output: each result line comes after the
+# "done" line of its task and, for imap, of every task before it.
+imap_results_ok() {
+    local bad
+    bad=$(print_lines | awk -v ordered="$([ "$1" = imap ] && echo 1 || echo 0)" '
+        /^worker +[0-9]+ +task +[0-9]+  done$/ { done[$4] = 1 }
+        /^parent +[0-9]+ +imap(_unordered)? +task +[0-9]+ -> / {
+            i = $5
+            for (j = ordered ? 0 : i; j <= i; j++)
+                if (!done[j]) { print "result of task " i " before task " j " was done"; exit }
+        }')
+    [ -z "$bad" ] || fail_run "$bad"
+}
+
+# pool_imap_checks IMPL MODE WORKERS TASKS SLOTS [PACE]
+pool_imap_checks() {
+    local impl=$1 mode=$2 workers=$3 tasks=$4 slots=$5 name=imap
+    [ "$mode" = unordered ] && name=imap_unordered
+    WORKBOOK_PACE=${6:-0} run_impl "$impl" 05-pool pool_imap -m "$mode" -n "$workers" -c "$tasks" -s "$slots"
+    assert_success
+    local result="^parent +[0-9]+ +$name +task +[0-9]+ -> "
+    assert_count "$tasks" '^worker +[0-9]+ +task +[0-9]+  start '
+    assert_count "$tasks" "$result"
+    # Each task's own result, once.
+    assert_equal "$(sorted "^parent +[0-9]+ +$name +task +([0-9]+) -> +([0-9]+)  at .*$" '\1:\2')" \
+                 "$(each_task "$tasks" 'i ":" i * i')"
+    if [ "$mode" = imap ]; then         # in task order
+        assert_equal "$(print_lines | sed -nE "s/^parent +[0-9]+ +imap +task +([0-9]+) -> .*/\1/p" | paste -sd ' ' -)" \
+                     "$(each_task "$tasks" i)"
+    fi
+    imap_results_ok "$mode"
+    # The window: never more than SLOTS tasks started and not yet taken...
+    assert_max_overlap "$slots" '^worker +[0-9]+ +task +[0-9]+  start ' "$result"
+    # ...so the first result comes out before the last task has started.
+    local first last
+    first=$(line_numbers "$result" | head -n 1)
+    last=$(line_numbers "^worker +[0-9]+ +task +$((tasks - 1))  start ")
+    [ "$first" -lt "$last" ] || fail_run "the first result (line $first) came after the last task started (line $last)"
+    assert_line --regexp "^parent +[0-9]+ +$name: $tasks results in (task|completion) order in [0-9.]+ s; "
+    assert_line --regexp "^parent +[0-9]+ +self-check: every result once, matching its task.*: OK$"
+}
+
+@test "pool_imap: imap gives results in task order, each after its task and those before it are done" { pool_imap_checks c imap 2 10 3; }
+@test "pool_imap: imap_unordered gives each result once, after its task is done" { pool_imap_checks c unordered 2 10 3; }
+@test "pool_imap: a window of 1: one task at a time" { pool_imap_checks c imap 3 5 1; pool_imap_checks c unordered 3 5 1; }
+@test "pool_imap: with time passing (task 0 slow), a window of 4" { pool_imap_checks c imap 2 12 4 0.05; pool_imap_checks c unordered 2 12 4 0.05; }
+@test "pool_imap.py: imap in task order, imap_unordered once each, within the window" { pool_imap_checks py imap 2 10 3; pool_imap_checks py unordered 2 10 3; }
+@test "pool_imap.py: with time passing (task 0 slow), a window of 4" { pool_imap_checks py imap 2 12 4 0.05; pool_imap_checks py unordered 2 12 4 0.05; }
+@test "pool_imap: the default run does both, imap first" {
+    run_c 05-pool pool_imap
+    assert_success
+    assert_before '^parent +[0-9]+ +imap +task' '^parent +[0-9]+ +imap_unordered +task'
+    assert_line --regexp '^parent +[0-9]+ +self-check: every result once, matching its task, imap.s in task order: OK$'
+}
+
+# ---- pool_futures ------------------------------------------------------------
+# pool_futures_checks IMPL WORKERS
+pool_futures_checks() {
+    local impl=$1 workers=$2 i
+    run_impl "$impl" 05-pool pool_futures -n "$workers"
+    assert_success
+    assert_before '^--- 1\. ' '^--- 2\. '
+    assert_before '^--- 2\. ' '^--- 3\. '
+    # 1. as_completed: each future once, with its own result, after its task is done.
+    assert_equal "$(sorted '^parent +[0-9]+ +as_completed: task ([0-5]) -> ([0-9]+)$' '\1:\2')" "$(each_task 6 'i ":" i * i')"
+    for i in 0 1 2 3 4 5; do
+        assert_before "^worker +[0-9]+ +task $i  done$" "^parent +[0-9]+ +as_completed: task $i -> "
+    done
+    # 2. FIRST_COMPLETED returns the quick task alone: the others wait for the go.
+    assert_line --regexp '^parent +[0-9]+ +wait\(FIRST_COMPLETED\) -> done: 10; not done: 11 12$'
+    assert_before '^parent +[0-9]+ +wait\(FIRST_COMPLETED\)' '^parent +[0-9]+ +go! then wait\(ALL_COMPLETED\)$'
+    assert_before '^parent +[0-9]+ +go! ' '^worker +[0-9]+ +task 1[12]  done$'
+    assert_count 2 '^worker +[0-9]+ +task 1[12]  done$'
+    assert_line --regexp '^parent +[0-9]+ +wait\(ALL_COMPLETED\) -> done: 10 11 12; not done: none$'
+    # 3. Tasks done before the death keep their results; then every pending
+    # future fails with BrokenProcessPool, and submit() is refused.
+    assert_line --regexp '^parent +[0-9]+ +as_completed: task 20 -> 400$'
+    assert_line --regexp '^parent +[0-9]+ +as_completed: task 21 -> 441$'
+    assert_before '^parent +[0-9]+ +all submitted: the word to task 22$' '^parent +[0-9]+ +as_completed: task 2[2-9]  BrokenProcessPool: '
+    assert_equal "$(sorted '^parent +[0-9]+ +as_completed: task (2[2-9])  BrokenProcessPool: .*$' '\1')" \
+                 "$(each_task $((workers + 1)) 'i + 22')"
+    refute_line --regexp '^worker +[0-9]+ +task 2[2-9]  done$'
+    assert_line --regexp '^parent +[0-9]+ +submit\(\) after that: refused: BrokenProcessPool$'
+    assert_line --regexp '^parent +[0-9]+ +self-check: as_completed, FIRST_COMPLETED, BrokenProcessPool as expected: OK$'
+}
+
+@test "pool_futures: as_completed, wait(FIRST_COMPLETED), and one dead worker breaks the executor" { pool_futures_checks c 2; }
+@test "pool_futures: with 3 workers, and with time passing" {
+    pool_futures_checks c 3
+    WORKBOOK_PACE=0.05 pool_futures_checks c 2
+}
+@test "pool_futures.py: ProcessPoolExecutor: as_completed, wait(FIRST_COMPLETED), BrokenProcessPool" { pool_futures_checks py 2; }

@@ -37,23 +37,28 @@
 #include "frame.h"
 #include "pool_impl.h"
 
-pool *pool_create_with(int workers, void (*init)(void *), void *init_arg)
+pool *pool_create_opts(int workers, void (*init)(void *), void *init_arg, int maxtasks)
 {
     long cpus = cpu_count();
 
     if (workers == 0)                   /* Python's Pool(): one per CPU */
         workers = cpus > POOL_MAX_WORKERS ? POOL_MAX_WORKERS : (int)cpus;
-    if (workers < 0 || workers > POOL_MAX_WORKERS) {
+    if (workers < 0 || workers > POOL_MAX_WORKERS || maxtasks < 0) {
         errno = EINVAL;
         return NULL;
     }
     pool *p = pool_xcalloc(1, sizeof *p);
-    *p = (struct pool){ .size = workers, .init = init, .init_arg = init_arg,
+    *p = (struct pool){ .size = workers, .init = init, .init_arg = init_arg, .maxtasks = maxtasks,
                         .workers = pool_xcalloc((size_t)workers, sizeof *p->workers),
                         .fds = pool_xcalloc((size_t)workers, sizeof *p->fds) };
     for (int i = 0; i < workers; i++)   /* all of them now, once */
         pool_spawn(p, i);
     return p;
+}
+
+pool *pool_create_with(int workers, void (*init)(void *), void *init_arg)
+{
+    return pool_create_opts(workers, init, init_arg, 0);
 }
 
 pool *pool_create(int workers) { return pool_create_with(workers, NULL, NULL); }
@@ -62,7 +67,8 @@ int pool_replaced(const pool *p) { return p->replaced; }
 const char *pool_last_error(const pool *p) { return p->last_error; }
 pid_t pool_worker_pid(const pool *p, int i) { return i >= 0 && i < p->size ? p->workers[i].pid : 0; }
 
-static pool_result *submit(pool *p, pool_fn *fn, const void *arg, size_t arg_len, size_t room)
+static pool_result *submit(pool *p, pool_fn *fn, const void *arg, size_t arg_len, size_t room,
+                           pool_callback *on_result, pool_callback *on_error, void *cb_arg)
 {
     if (p == NULL || fn == NULL || (arg == NULL && arg_len > 0) || p->state != RUNNING) {
         errno = EINVAL;
@@ -73,13 +79,23 @@ static pool_result *submit(pool *p, pool_fn *fn, const void *arg, size_t arg_len
         return NULL;
     }
     pool_result *r = pool_new_task(p, fn, arg, 1, arg_len, room);
+    r->on_result = on_result;
+    r->on_error = on_error;
+    r->cb_arg = cb_arg;
     pool_dispatch(p);                        /* it starts now if a worker is idle */
     return r;
 }
 
 pool_result *pool_apply_async(pool *p, pool_fn *fn, const void *arg, size_t arg_len)
 {
-    return submit(p, fn, arg, arg_len, POOL_MAX_RESULT);
+    return submit(p, fn, arg, arg_len, POOL_MAX_RESULT, NULL, NULL, NULL);
+}
+
+pool_result *pool_apply_async_cb(pool *p, pool_fn *fn, const void *arg, size_t arg_len,
+                                 pool_callback *on_result, pool_callback *on_error,
+                                 void *cb_arg)
+{
+    return submit(p, fn, arg, arg_len, POOL_MAX_RESULT, on_result, on_error, cb_arg);
 }
 
 int pool_get(pool_result *r, double timeout)
@@ -106,6 +122,34 @@ int pool_ready(pool_result *r)
     return r->state != PENDING;
 }
 
+int pool_wait_any(pool_result *const rs[], size_t n, double timeout)
+{
+    if (rs == NULL || n == 0 || n > INT_MAX || timeout != timeout) {
+        errno = EINVAL;
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (rs[i] == NULL || rs[i]->pool != rs[0]->pool) {
+            errno = EINVAL;
+            return -1;
+        }
+    double deadline = now_seconds() + timeout;
+    for (int looked = 0;; looked = 1) {
+        for (size_t i = 0; i < n; i++)
+            if (rs[i]->state != PENDING)
+                return (int)i;
+        double left = deadline - now_seconds();
+        if (looked && timeout >= 0 && left <= 0) {
+            errno = ETIMEDOUT;          /* after one last look */
+            return -1;
+        }
+        if (pool_pump(rs[0]->pool, timeout < 0 ? -1 : left > 0 ? left : 0) == -1) {
+            errno = EINTR;              /* a handler ran: the caller looks first */
+            return -1;
+        }
+    }
+}
+
 const void *pool_value(const pool_result *r, size_t *len)
 {
     if (r->state == DONE_OK && len != NULL)
@@ -130,7 +174,8 @@ int pool_apply(pool *p, pool_fn *fn, const void *arg, size_t arg_len,
                void *result, size_t *result_len)
 {
     pool_result *r = submit(p, fn, arg, arg_len,
-                            *result_len < POOL_MAX_RESULT ? *result_len : POOL_MAX_RESULT);
+                            *result_len < POOL_MAX_RESULT ? *result_len : POOL_MAX_RESULT,
+                            NULL, NULL, NULL);
     if (r == NULL)
         return -1;
     int status = pool_get(r, -1);

@@ -12,7 +12,7 @@
  * idle worker, so it always knows which worker runs which task. Tasks that
  * find no idle worker wait in the parent, in order. There are no threads:
  * the pool moves only inside its own calls (apply_async, apply, get, ready,
- * map, join), where the parent waits in poll(2) on the result pipes.
+ * wait_any, map, join), where the parent waits in poll(2) on the result pipes.
  *
  * A TASK is a function of type pool_fn, run in a worker:
  *
@@ -92,18 +92,43 @@ int pool_fail(const char *fmt, ...) WB_PRINTF(1, 2);
 /* Fork `workers` workers now (0: one per online CPU, as Python's Pool()),
  * at most POOL_MAX_WORKERS; NULL with errno EINVAL for a bad count.
  * pool_create_with also runs init(init_arg) in each worker as it starts,
- * replacements included (Python's initializer=, initargs=). */
+ * replacements included (Python's initializer=, initargs=). init_arg may
+ * point into the parent's memory: the worker has a copy of it (fork).
+ * pool_create_opts also takes maxtasks (Python's maxtasksperchild): a
+ * worker that has run that many tasks (a chunk of map is one) exits, and
+ * the parent, which gives it no more, reaps it and forks another in its
+ * place, which runs init again. 0: no limit (Python's None); negative:
+ * NULL with EINVAL. */
 pool *pool_create(int workers);
 pool *pool_create_with(int workers, void (*init)(void *init_arg), void *init_arg);
+pool *pool_create_opts(int workers, void (*init)(void *init_arg), void *init_arg,
+                       int maxtasks);
 
 int pool_size(const pool *p);                   /* the number of workers */
 pid_t pool_worker_pid(const pool *p, int i);    /* worker i's pid now, 0 <= i < size */
-int pool_replaced(const pool *p);               /* workers forked to replace dead ones */
+int pool_replaced(const pool *p);   /* workers forked in place of others: of dead
+                                       ones, and of those that ran maxtasks */
 
 /* apply_async: queue fn(arg) and return a handle at once (NULL with errno
  * EINVAL after close, EMSGSIZE if arg_len > POOL_MAX_ARG). The task starts
  * now if a worker is idle, else at a later call into the pool. */
 pool_result *pool_apply_async(pool *p, pool_fn *fn, const void *arg, size_t arg_len);
+
+/* apply_async with callbacks (Python's callback=, error_callback=): when
+ * the outcome is in, on_result(r, cb_arg) is called if the task succeeded,
+ * on_error(r, cb_arg) if it failed (pool_result_error(r) says why: its
+ * error, its worker's death, terminate), and the error counts as fetched.
+ * Either may be NULL. They run IN THE PARENT, one at a time, inside the
+ * pool call that takes the outcome in (get, ready, wait_any, apply, map,
+ * join, terminate): no thread, so no callback runs while the parent is
+ * elsewhere, and a slow one holds up the whole pool. A callback may read
+ * r and call pool_apply_async; it must not free r or wait on the pool.
+ * The handle is the caller's, as any: freed right away, it goes after
+ * its callback. */
+typedef void pool_callback(pool_result *r, void *cb_arg);
+pool_result *pool_apply_async_cb(pool *p, pool_fn *fn, const void *arg, size_t arg_len,
+                                 pool_callback *on_result, pool_callback *on_error,
+                                 void *cb_arg);
 
 /* get: wait up to timeout seconds for the outcome: POOL_OK, POOL_FAILED or
  * POOL_TIMEOUT (-1 with EINVAL for a NULL handle or a NaN timeout). */
@@ -111,6 +136,16 @@ int pool_get(pool_result *r, double timeout);
 
 /* ready: 1 if the outcome is known (get would not wait), else 0. */
 int pool_ready(pool_result *r);
+
+/* wait_any: wait up to timeout seconds until one of the n handles at rs
+ * has its outcome, and return the lowest index of one that has (without
+ * fetching it: pool_get(rs[i], 0) does). -1 with errno ETIMEDOUT if none
+ * finished in time; EINTR if a signal handler ran while it waited (look
+ * at what the handler set, then call again); EINVAL for n == 0, a NULL
+ * handle, handles of two pools or a NaN timeout. One poll(2) waits on
+ * every worker at once: imap_unordered, as_completed and
+ * wait(FIRST_COMPLETED) are built on it, and none of them spins. */
+int pool_wait_any(pool_result *const rs[], size_t n, double timeout);
 
 /* After POOL_OK: the result (owned by the handle, aligned for any type),
  * its length in *len if len is not NULL. NULL otherwise. */

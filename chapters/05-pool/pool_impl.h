@@ -40,6 +40,8 @@ struct pool_result {            /* a task, then its outcome */
     struct map_job *job;        /* a chunk of map: its call, its first item */
     size_t first;
     int state, fetched, freed;
+    pool_callback *on_result, *on_error;       /* apply_async_cb's */
+    void *cb_arg;
     void *value;
     size_t len;
     char error[POOL_ERROR_MAX];
@@ -49,10 +51,12 @@ struct worker {
     pid_t pid;
     int fd;                     /* the parent's end of the worker's Pipe() */
     pool_result *running;       /* NULL: idle */
+    int given;                  /* tasks it was sent (maxtasks: no more after) */
 };
 
 struct pool {
     int size, state, replaced, unfetched;
+    int maxtasks;               /* per worker (maxtasksperchild); 0: no limit */
     struct worker *workers;
     struct pollfd *fds;
     pool_result *handles, *head, *tail;        /* all; those waiting, in order */
@@ -71,7 +75,7 @@ void *pool_xcalloc(size_t n, size_t size);
 pool_result *pool_new_task(pool *p, pool_fn *fn, const void *args, size_t count,
                            size_t arg_size, size_t room);
 void pool_dispatch(pool *p);
-void pool_pump(pool *p, double timeout);
+int pool_pump(pool *p, double timeout);      /* -1: a signal came (EINTR) */
 void pool_store_answer(pool_result *r, size_t len);
 void pool_fail_task(pool_result *r, const char *why);
 void pool_free_handle(pool_result *r);

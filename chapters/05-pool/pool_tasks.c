@@ -64,6 +64,11 @@ static void set_item(pool_result *r, size_t i, int failed, const void *bytes, si
             die("malloc");
         else
             memcpy(r->value, bytes, len);
+        pool_callback *cb = failed ? r->on_error : r->on_result;
+        if (cb != NULL) {               /* here, in the parent, now */
+            r->fetched = 1;             /* an error on_error had is not unnoticed */
+            cb(r, r->cb_arg);
+        }
     } else {                            /* map: into the caller's array */
         size_t item = r->first + i;
         unsigned char *slot = job->results + item * job->result_size;
@@ -90,7 +95,8 @@ void pool_fail_task(pool_result *r, const char *why)
 
 /* Worker w has ended. Reap it, fail the task it ran with how it ended, and
  * fork a new worker in its place. (Python's Pool forks a new one too, but
- * cannot tell whose task was lost: its workers share one task queue.) */
+ * cannot tell whose task was lost: its workers share one task queue.) A
+ * worker that ran maxtasks ends here too, idle: nothing fails. */
 static void worker_died(pool *p, struct worker *w)
 {
     char how[POOL_ERROR_MAX / 2], why[POOL_ERROR_MAX];
@@ -130,15 +136,16 @@ pool_result *pool_new_task(pool *p, pool_fn *fn, const void *args, size_t count,
     return r;
 }
 
-/* Give the first waiting task to each idle worker. send_all, not write: a
- * worker that has died gives EPIPE, not a SIGPIPE that ends the parent. */
+/* Give the first waiting task to each idle worker (none to one that has
+ * had maxtasks: it is ending). send_all, not write: a worker that has died
+ * gives EPIPE, not a SIGPIPE that ends the parent. */
 void pool_dispatch(pool *p)
 {
     for (int i = 0; i < p->size && p->head != NULL; i++) {
         struct worker *w = &p->workers[i];
         pool_result *r = p->head;
 
-        if (w->running != NULL)
+        if (w->running != NULL || (p->maxtasks > 0 && w->given == p->maxtasks))
             continue;
         if (send_all(w->fd, r->msg, r->msg_len) == -1) {
             if (errno != EPIPE && errno != ECONNRESET)
@@ -152,6 +159,7 @@ void pool_dispatch(pool *p)
         free(r->msg);
         r->msg = NULL;
         w->running = r;
+        w->given++;
     }
 }
 
@@ -168,8 +176,9 @@ void pool_store_answer(pool_result *r, size_t len)
 }
 
 /* Wait up to timeout seconds (negative: no limit) for answers and ends of
- * file; take in each; hand out what waits. */
-void pool_pump(pool *p, double timeout)
+ * file; take in each; hand out what waits. -1 if a signal handler cut the
+ * wait short (poll's EINTR), else 0. */
+int pool_pump(pool *p, double timeout)
 {
     int ms = timeout < 0 ? -1 : timeout > INT_MAX / 1000 ? INT_MAX : (int)(timeout * 1000 + 0.999);
     size_t len;
@@ -192,4 +201,5 @@ void pool_pump(pool *p, double timeout)
             pool_store_answer(w->running, len), w->running = NULL;
     }
     pool_dispatch(p);
+    return n == -1 ? -1 : 0;
 }

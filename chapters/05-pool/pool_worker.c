@@ -65,18 +65,23 @@ static size_t run_task(void)
 }
 
 /* One task at a time: its answer goes out before the next task is read,
- * so if a task kills its worker, there is no doubt which task it was. */
-static noreturn void worker_main(int fd)
+ * so if a task kills its worker, there is no doubt which task it was.
+ * With maxtasks (not 0), it ends after that many: the parent counts them
+ * too, sends it no more, and forks its successor when it sees it end. */
+static noreturn void worker_main(int fd, int maxtasks)
 {
     size_t len;
-    int r;
+    int r = 1;
 
-    while ((r = frame_recv(fd, in, FRAME_MAX, &len)) == 1 && len > 0)
+    for (int done = 0; maxtasks == 0 || done < maxtasks; done++) {
+        if ((r = frame_recv(fd, in, FRAME_MAX, &len)) != 1 || len == 0)
+            break;
         if (frame_send(fd, out, run_task()) == -1)     /* parent gone: SIGPIPE */
             die_child("worker %ld: send an answer", (long)getpid());
+    }
     if (r == -1)
         die_child("worker %ld: read a task", (long)getpid());
-    _exit(0);                   /* stop, or end of file: the parent is gone */
+    _exit(0);                   /* stop, end of file (the parent is gone), or maxtasks */
 }
 
 /* ---- starting workers, and losing them -------------------------------------- */
@@ -112,13 +117,13 @@ void pool_spawn(pool *p, int slot)
             die_child("close");
         if (p->init)
             p->init(p->init_arg);
-        worker_main(sv[1]);
+        worker_main(sv[1], p->maxtasks);
     }
     /* The parent sees end of file when the worker's end is closed in every
      * process: its own copy too. */
     if (close(sv[1]) == -1)
         die("close");
-    p->workers[slot] = (struct worker){ pid, sv[0], NULL };
+    p->workers[slot] = (struct worker){ .pid = pid, .fd = sv[0] };
 }
 
 /* Wait for a worker that is ending; say how it ended in how. */

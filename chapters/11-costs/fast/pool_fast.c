@@ -32,19 +32,20 @@
 #include "frame.h"
 #include "pool_fast_impl.h"
 
-pool *pool_create_with(int workers, void (*init)(void *), void *init_arg)
+pool *pool_create_opts(int workers, void (*init)(void *), void *init_arg, int maxtasks)
 {
     long cpus = cpu_count();
 
     if (workers == 0)                   /* Python's Pool(): one per CPU */
         workers = cpus > POOL_MAX_WORKERS ? POOL_MAX_WORKERS : (int)cpus;
-    if (workers < 0 || workers > POOL_MAX_WORKERS) {
+    if (workers < 0 || workers > POOL_MAX_WORKERS || maxtasks < 0) {
         errno = EINVAL;
         return NULL;
     }
     pool *p = pool_xmalloc(sizeof *p);
     size_t n = (size_t)workers;
     *p = (struct pool){ .size = workers, .state = RUNNING, .init = init, .init_arg = init_arg,
+                        .maxtasks = maxtasks,
                         .workers = pool_xmalloc(n * sizeof *p->workers),
                         .fds = pool_xmalloc(2 * n * sizeof *p->fds),  /* results, tasks */
                         .fd_owner = pool_xmalloc(2 * n * sizeof *p->fd_owner),
@@ -54,6 +55,11 @@ pool *pool_create_with(int workers, void (*init)(void *), void *init_arg)
     for (int i = 0; i < workers; i++)   /* all of them now, once */
         pool_spawn(p, i);
     return p;
+}
+
+pool *pool_create_with(int workers, void (*init)(void *), void *init_arg)
+{
+    return pool_create_opts(workers, init, init_arg, 0);
 }
 
 pool *pool_create(int workers) { return pool_create_with(workers, NULL, NULL); }
@@ -67,7 +73,8 @@ pid_t pool_worker_pid(const pool *p, int i)
 
 /* ---- one task ------------------------------------------------------------- */
 
-static pool_result *submit(pool *p, pool_fn *fn, const void *arg, size_t arg_len, size_t room)
+static pool_result *submit(pool *p, pool_fn *fn, const void *arg, size_t arg_len, size_t room,
+                           pool_callback *on_result, pool_callback *on_error, void *cb_arg)
 {
     if (p == NULL || fn == NULL || (arg == NULL && arg_len > 0) || p->state != RUNNING) {
         errno = EINVAL;
@@ -85,6 +92,9 @@ static pool_result *submit(pool *p, pool_fn *fn, const void *arg, size_t arg_len
         memcpy(t->own_args, arg, arg_len);
     t->args = t->own_args;
     t->result = r;
+    r->on_result = on_result;
+    r->on_error = on_error;
+    r->cb_arg = cb_arg;
     pool_enqueue(p, t);
     /* Start it now if a worker is free: the task runs while the caller
      * does other things. (One waiting for a worker starts at the next call
@@ -96,7 +106,14 @@ static pool_result *submit(pool *p, pool_fn *fn, const void *arg, size_t arg_len
 
 pool_result *pool_apply_async(pool *p, pool_fn *fn, const void *arg, size_t arg_len)
 {
-    return submit(p, fn, arg, arg_len, POOL_MAX_RESULT);
+    return submit(p, fn, arg, arg_len, POOL_MAX_RESULT, NULL, NULL, NULL);
+}
+
+pool_result *pool_apply_async_cb(pool *p, pool_fn *fn, const void *arg, size_t arg_len,
+                                 pool_callback *on_result, pool_callback *on_error,
+                                 void *cb_arg)
+{
+    return submit(p, fn, arg, arg_len, POOL_MAX_RESULT, on_result, on_error, cb_arg);
 }
 
 int pool_get(pool_result *r, double timeout)
@@ -158,7 +175,8 @@ int pool_apply(pool *p, pool_fn *fn, const void *arg, size_t arg_len,
                void *result, size_t *result_len)
 {
     pool_result *r = submit(p, fn, arg, arg_len,
-                            *result_len < POOL_MAX_RESULT ? *result_len : POOL_MAX_RESULT);
+                            *result_len < POOL_MAX_RESULT ? *result_len : POOL_MAX_RESULT,
+                            NULL, NULL, NULL);
     if (r == NULL)
         return -1;
     int status = pool_get(r, -1);

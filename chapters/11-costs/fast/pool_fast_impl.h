@@ -73,6 +73,8 @@ struct pool_result {
     int state;
     int user_freed;             /* freed by the caller while still pending */
     int seen;                   /* its error was fetched, or needs no fetching */
+    pool_callback *on_result, *on_error;        /* apply_async_cb's */
+    void *cb_arg;
     void *value;
     size_t len;
     char *error;
@@ -91,12 +93,14 @@ struct worker {
     int inflight, inflight_oneoff;
     size_t inflight_items;
     int stopping;               /* the stop message is queued */
+    int left;                   /* tasks it may still be sent (maxtasks); -1: no limit */
     struct buffer out;          /* bytes for its task pipe, not yet written */
     struct buffer in;           /* bytes from its result pipe, not yet parsed */
 };
 
 struct pool {
     int size, state, replaced;
+    int maxtasks;               /* per worker (maxtasksperchild); 0: no limit */
     struct worker *workers;
     struct pollfd *fds;         /* room for two per worker */
     int *fd_owner;              /* fds[k] belongs to workers[fd_owner[k]] */
@@ -128,7 +132,7 @@ void pool_worker_ended(pool *p, int slot);
 /* pool_fast_io.c */
 void pool_dispatch(pool *p);
 void pool_flush(pool *p);
-void pool_pump(pool *p, double timeout);
+int pool_pump(pool *p, double timeout);      /* -1: a signal came (EINTR) */
 int pool_read_results(pool *p, struct worker *w);
 void pool_send_stop(struct worker *w);
 

@@ -71,6 +71,8 @@ static void send_task(struct worker *w, struct task *t)
     w->tail = t;
     w->inflight++;
     w->inflight_items += t->count;
+    if (w->left > 0)
+        w->left--;
     if (t->result)
         w->inflight_oneoff++;
 }
@@ -80,8 +82,8 @@ static void send_task(struct worker *w, struct task *t)
  * worker is free; a chunk of map, within the window (MAP_WINDOW). */
 static int can_take(const struct worker *w, const struct task *t)
 {
-    if (w->pid == 0 || w->stopping)
-        return 0;
+    if (w->pid == 0 || w->stopping || w->left == 0)
+        return 0;           /* (left 0: it has had maxtasks and is ending) */
     if (t->result)
         return w->inflight == 0;
     return w->inflight_oneoff == 0 &&
@@ -211,8 +213,9 @@ int pool_read_results(pool *p, struct worker *w)
 /* ---- the pump --------------------------------------------------------------- */
 
 /* One round: send, wait up to timeout seconds (negative: no limit) for a
- * result, an end of file or room in a task pipe, and deal with it. */
-void pool_pump(pool *p, double timeout)
+ * result, an end of file or room in a task pipe, and deal with it. -1 if
+ * a signal handler cut the wait short (poll's EINTR), else 0. */
+int pool_pump(pool *p, double timeout)
 {
     int nfds = 0, n, ms;
 
@@ -232,11 +235,11 @@ void pool_pump(pool *p, double timeout)
         }
     }
     if (nfds == 0)
-        return;
+        return 0;
     ms = timeout < 0 ? -1 : timeout > INT_MAX / 1000 ? INT_MAX : (int)ceil(timeout * 1000);
     if ((n = poll(p->fds, (nfds_t)nfds, ms)) == -1) {
         if (errno == EINTR)
-            return;             /* a signal: the caller looks again */
+            return -1;          /* a signal: the caller looks again */
         die("poll");
     }
     for (int k = 0; n > 0 && k < nfds; k++) {
@@ -257,4 +260,35 @@ void pool_pump(pool *p, double timeout)
     }
     pool_dispatch(p);
     pool_flush(p);
+    return 0;
+}
+
+/* pool.h's wait_any, as chapter 05's: the first handle of rs with its
+ * outcome, after as many rounds of the pump as that takes. */
+int pool_wait_any(pool_result *const rs[], size_t n, double timeout)
+{
+    if (rs == NULL || n == 0 || n > INT_MAX || isnan(timeout)) {
+        errno = EINVAL;
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (rs[i] == NULL || rs[i]->pool != rs[0]->pool) {
+            errno = EINVAL;
+            return -1;
+        }
+    double deadline = now_seconds() + timeout;
+    for (int looked = 0;; looked = 1) {
+        for (size_t i = 0; i < n; i++)
+            if (rs[i]->state != PENDING)
+                return (int)i;
+        double left = deadline - now_seconds();
+        if (looked && timeout >= 0 && left <= 0) {
+            errno = ETIMEDOUT;          /* after one last look */
+            return -1;
+        }
+        if (pool_pump(rs[0]->pool, timeout < 0 ? -1 : left > 0 ? left : 0) == -1) {
+            errno = EINTR;
+            return -1;
+        }
+    }
 }

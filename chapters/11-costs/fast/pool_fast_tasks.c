@@ -133,6 +133,11 @@ static void finish_item(pool *p, struct task *t, size_t i, int ok,
             r->state = DONE_FAILED;
             r->seen = quiet;
         }
+        pool_callback *cb = ok ? r->on_result : r->on_error;
+        if (cb != NULL) {               /* here, in the parent, now */
+            r->seen = 1;                /* an error on_error had is not unnoticed */
+            cb(r, r->cb_arg);
+        }
         if (r->user_freed) {
             if (r->state == DONE_FAILED && !r->seen)
                 pool_count_unseen(p, r->error);
@@ -224,7 +229,8 @@ static void requeue(pool *p, struct worker *w)
  * was running fails with how it ended; what it had not started goes back
  * to the queue; a new worker takes its place unless the pool is stopping.
  * (Python's Pool forks a new one too, but cannot tell whose task was lost:
- * its workers share one task queue.) */
+ * its workers share one task queue.) A worker that ran maxtasks ends here
+ * too, every task answered: nothing fails. */
 void pool_worker_ended(pool *p, int slot)
 {
     struct worker *w = &p->workers[slot];

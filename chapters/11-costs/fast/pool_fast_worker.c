@@ -81,12 +81,13 @@ static size_t run_task(const unsigned char *msg)
  * answer before it has reached the parent, so the parent knows which task
  * it died in. One read(2) takes whatever the pipe holds, which may be
  * several messages (a batch of small tasks). The loop ends at the stop
- * message, or at end of file (the parent is gone). */
-static noreturn void worker_main(int task_fd, int result_fd)
+ * message, at end of file (the parent is gone), or after maxtasks tasks
+ * (not 0: the parent never sends more). */
+static noreturn void worker_main(int task_fd, int result_fd, int maxtasks)
 {
     size_t have = 0, off = 0, len;
     ssize_t n;
-    int r;
+    int r, done = 0;
 
     for (;;) {
         while ((r = frame_parse(in + off, have - off, FRAME_MAX, &len)) == 1) {
@@ -98,6 +99,8 @@ static noreturn void worker_main(int task_fd, int result_fd)
              * default action ends the worker: nobody wants the result. */
             if (write_all(result_fd, out, answer) == -1)
                 die_child("worker %ld: send a result", (long)getpid());
+            if (++done == maxtasks)             /* maxtasksperchild: the parent */
+                _exit(0);                       /* sent no more; it forks another */
         }
         if (r == -1) {
             errno = EPROTO;
@@ -160,14 +163,15 @@ void pool_spawn(pool *p, int slot)
             p->init(p->init_arg);
         /* _exit, never exit, ends it: it is a copy of the parent, and must
          * neither flush the parent's stdio buffers nor run its atexit handlers. */
-        worker_main(task[0], result[1]);
+        worker_main(task[0], result[1], p->maxtasks);
     }
     /* The parent sees end of file on the result pipe only when every write
      * end is closed: its own copy too. */
     if (close(task[0]) == -1 || close(result[1]) == -1)
         die("close");
     set_nonblocking(task[1]);   /* pool_flush writes what a pipe takes now */
-    *w = (struct worker){ .pid = pid, .task_fd = task[1], .result_fd = result[0] };
+    *w = (struct worker){ .pid = pid, .task_fd = task[1], .result_fd = result[0],
+                          .left = p->maxtasks > 0 ? p->maxtasks : -1 };
 }
 
 /* Wait for a worker known to be ending (its result pipe is at end of file,

@@ -54,6 +54,16 @@ struct job { int id, kind; double seconds; };
 static int go_pipe[2];          /* part 2's go; part 3's never comes */
 static int die_pipe[2];         /* part 3: the word for task 22 to die */
 
+/* Every worker's initializer: it only reads the go and the word, so it
+ * keeps no write end. Then a worker waiting for one sees end of file if
+ * the parent dies (SIGTERM, SIGKILL): no worker is left waiting for ever. */
+static void keep_read_ends(void *unused)
+{
+    (void)unused;
+    if (close(go_pipe[1]) == -1 || close(die_pipe[1]) == -1)
+        die_child("close");
+}
+
 static int task(const void *arg, size_t arg_len, void *result, size_t *result_len)
 {
     struct job job;
@@ -268,9 +278,9 @@ int main(int argc, char *argv[])
         die("pipe");
 
     say("--- 1. submit() 6 tasks; as_completed() gives each future as it finishes");
-    struct executor ex = { .pool = pool_create((int)workers) };
+    struct executor ex = { .pool = pool_create_with((int)workers, keep_read_ends, NULL) };
     if (ex.pool == NULL)
-        die("pool_create");
+        die("pool_create_with");
     for (int i = 0; i < 6; i++)         /* 0.6, 0.2, 0.4, 0.6, 0.2, 0.4 s */
         submit(&ex, i, WORK, 0.2 * (3 - i % 3));
     as_completed(&ex, ex.fs, ex.n);
@@ -279,9 +289,9 @@ int main(int argc, char *argv[])
     executor_shutdown(&ex);
 
     say("--- 2. wait(return_when=FIRST_COMPLETED): one quick task, two that wait for a go");
-    ex = (struct executor){ .pool = pool_create((int)workers) };
+    ex = (struct executor){ .pool = pool_create_with((int)workers, keep_read_ends, NULL) };
     if (ex.pool == NULL)
-        die("pool_create");
+        die("pool_create_with");
     submit(&ex, 10, WORK, 0.2);
     submit(&ex, 11, WAIT_FOR_GO, 0.2);
     submit(&ex, 12, WAIT_FOR_GO, 0.2);
@@ -302,9 +312,9 @@ int main(int argc, char *argv[])
     executor_shutdown(&ex);
 
     say("--- 3. a worker dies: the executor is broken, every pending future fails");
-    ex = (struct executor){ .pool = pool_create((int)workers) };
+    ex = (struct executor){ .pool = pool_create_with((int)workers, keep_read_ends, NULL) };
     if (ex.pool == NULL)
-        die("pool_create");
+        die("pool_create_with");
     submit(&ex, 20, WORK, 0.2);
     submit(&ex, 21, WORK, 0.2);
     as_completed(&ex, ex.fs, 2);        /* both done before anything breaks */

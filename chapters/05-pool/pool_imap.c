@@ -3,7 +3,9 @@
  * map() hands out every task and returns when the last is done. imap()
  * gives back each result as soon as it is its turn: in TASK order, so a
  * slow first task holds back the results behind it. imap_unordered() gives
- * each back as soon as it is ready: in COMPLETION order. Here task 0 takes
+ * each back as soon as it is ready: in COMPLETION order (as the parent
+ * takes the answers in: of several already in, the lowest index in its
+ * set first). Here task 0 takes
  * five times as long as the others, and both run on the same pool.
  *
  * Both keep at most a window of tasks outstanding (handed out, result not

@@ -100,6 +100,20 @@ static void task_list(char *list, size_t n, pool_result **h, int tasks, int want
         snprintf(list, n, " none");
 }
 
+/* Die of the signal itself: a shell (or a script's loop) then knows the
+ * program was interrupted, not that it failed. */
+static int die_of(int sig)
+{
+    sigset_t set;
+
+    sigemptyset(&set);
+    sigaddset(&set, sig);
+    if (signal(sig, SIG_DFL) == SIG_ERR || sigprocmask(SIG_UNBLOCK, &set, NULL) == -1)
+        die("signal");
+    raise(sig);
+    return 128 + sig;           /* not reached: the signal ends the process */
+}
+
 int main(int argc, char *argv[])
 {
     long workers = 3, tasks = 9;
@@ -179,6 +193,11 @@ int main(int argc, char *argv[])
         pool_free(p);
         free(h);
         free(waiting);
+        if (stop_signal != 0) {         /* it came after the last result */
+            say("parent %-6ld  got %s after the last result; all workers reaped; now dying "
+                "of it (%d)", (long)parent_pid, signal_name(stop_signal), 128 + stop_signal);
+            return die_of(stop_signal);
+        }
         return unseen == 0 ? 0 : 1;
     }
 
@@ -206,13 +225,5 @@ int main(int argc, char *argv[])
     free(h);
     free(waiting);
 
-    /* Die of the signal itself: a shell (or a script's loop) then knows
-     * the program was interrupted, not that it failed. */
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, sig);
-    if (signal(sig, SIG_DFL) == SIG_ERR || sigprocmask(SIG_UNBLOCK, &set, NULL) == -1)
-        die("signal");
-    raise(sig);
-    return 128 + sig;           /* not reached: the signal ends the process */
+    return die_of(sig);
 }

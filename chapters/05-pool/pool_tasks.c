@@ -190,7 +190,10 @@ int pool_pump(pool *p, double timeout)
         die("poll");
     for (int i = 0; n > 0 && i < p->size; i++) {
         struct worker *w = &p->workers[i];
-        int r = p->fds[i].revents ? frame_recv(w->fd, pool_answer, FRAME_MAX, &len) : 2;
+        /* (A callback above may have replaced worker i: then its revents
+         * are the old one's, and the new one has nothing to say yet.) */
+        int r = p->fds[i].revents && p->fds[i].fd == w->fd
+                ? frame_recv(w->fd, pool_answer, FRAME_MAX, &len) : 2;
         if (r == -1 && errno != EPROTO && errno != ECONNRESET)
             die("receive from worker %ld", (long)w->pid);
         if (r == 0 || r == -1)          /* end of file, maybe inside an answer */

@@ -5,11 +5,10 @@
  * together with poll(), as communicate() does, so that neither can fill up
  * while we wait on the other.
  *
- * All four start their command with start() below: fork, then in
- * the child chdir() (cwd=), the pipes or /dev/null onto 1 and 2, SIGPIPE
- * back to its default, the new environment (env=), exec; a failed exec
- * (or chdir) comes back through a close-on-exec report pipe, as in
- * command.c, since posix_spawn cannot chdir (POSIX.1-2008).
+ * All four start their command with start(): fork, then in the child
+ * chdir() (cwd=), the pipes or /dev/null onto 1 and 2, SIGPIPE back to its
+ * default, the new environment (env=), exec (posix_spawn cannot chdir); a
+ * failed exec or chdir comes back through a report pipe, as in command.c.
  *
  * Python:  subprocess.run(cmd, capture_output=True, check=True) raises
  *          CalledProcessError; run(cmd, env={**os.environ, ...}, cwd='/');
@@ -59,6 +58,19 @@ struct result {                 /* CompletedProcess, or CalledProcessError */
 #ifndef PATH_MAX
 #define PATH_MAX 4096           /* POSIX lets limits.h leave it out */
 #endif
+
+/* SIGINT, SIGTERM: run() ends the command, reaps it, then dies of it. */
+static volatile sig_atomic_t stop_signal;
+static void on_stop(int sig) { stop_signal = sig; }
+
+static noreturn void stop_command(pid_t pid)
+{
+    (void)kill(pid, SIGTERM);   /* unreaped, so it exists: no ESRCH */
+    (void)join_child(pid);
+    signal(stop_signal, SIG_DFL);
+    raise(stop_signal);
+    _exit(128 + stop_signal);   /* not reached */
+}
 
 /* In the child: a set-up step or the exec failed. Its errno goes back to
  * the parent through the report pipe (4 bytes: one atomic write). */
@@ -171,11 +183,13 @@ static void run(char *const argv[], const struct options *o, struct result *r)
         struct pollfd p[2] = { { .fd = fds[1], .events = POLLIN },
                                { .fd = fds[2], .events = POLLIN } };
 
-        if (poll(p, 2, -1) == -1) {
-            if (errno == EINTR)
-                continue;
+        int n = poll(p, 2, -1);
+        if (n == -1 && errno != EINTR)
             die("poll");
-        }
+        if (stop_signal != 0)
+            stop_command(pid);
+        if (n == -1)
+            continue;
         for (int i = 0; i < 2; i++)
             if (p[i].revents != 0
                 && take(fds[i + 1], i == 0 ? &r->out : &r->err,
@@ -323,6 +337,10 @@ int main(int argc, char *argv[])
         lines = arg_long(optarg, opt, 1, 1000000);
     no_operands(nopts, argv);
     (void)mark_inherited_cloexec();     /* the commands get 0, 1, 2 only */
+    struct sigaction sa = { .sa_handler = on_stop };    /* no SA_RESTART */
+    sigemptyset(&sa.sa_mask);
+    if (sigaction(SIGINT, &sa, NULL) == -1 || sigaction(SIGTERM, &sa, NULL) == -1)
+        die("sigaction");
 
     part_check(command);
     part_env_cwd();

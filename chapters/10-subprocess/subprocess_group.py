@@ -118,8 +118,11 @@ def main():
             except ProcessLookupError:
                 print(f"   sleep {pid}: gone")
         pace(1)
-        os.killpg(p.pid, signal.SIGTERM)
-        print(f"   kill(-{p.pid}, SIGTERM), the whole group (os.killpg): the rest of it")
+        try:
+            os.killpg(p.pid, signal.SIGTERM)
+            print(f"   kill(-{p.pid}, SIGTERM), the whole group (os.killpg): the rest of it")
+        except ProcessLookupError:      # a short -t: the sleeps ended on their own
+            print(f"   kill(-{p.pid}, SIGTERM): ESRCH, nobody left in the group")
         until_gone(p)
         gone = True
         print("   end of file on their stdout: every process of the tree has ended")

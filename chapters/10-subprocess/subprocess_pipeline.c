@@ -340,6 +340,8 @@ int main(int argc, char *argv[])
             (void)reap(&kids[i], -1);
     say_ending(&kids[0], pids[0]);
     say_ending(&kids[1], pids[1]);
+    if (stop_signal != 0)
+        stop_all();             /* one that came during the last reap */
     if (close(wake[0]) == -1 || close(wake[1]) == -1)
         die("close");
     return stuck ? 1 : shell_status(kids[1].exitcode);

@@ -47,16 +47,11 @@ struct job {
 static volatile sig_atomic_t stop_signal;   /* the signal that asked us to stop */
 static pid_t parent_pid;
 
-/* The parent's handler only records the signal. A worker forked a moment
- * ago runs the parent's handlers until the pool puts the defaults back: if
- * a signal comes in that instant, the worker does what the default would
- * (dies of it), instead of setting a flag in its own copy of memory. */
+/* The parent's handler only records the signal. (A worker never runs it:
+ * the pool forks each worker with SIGINT and SIGTERM blocked, and lets
+ * them in only after the defaults and the initializer are in place.) */
 static void on_stop(int sig)
 {
-    if (getpid() != parent_pid) {
-        signal(sig, SIG_DFL);
-        raise(sig);
-    }
     stop_signal = sig;
 }
 

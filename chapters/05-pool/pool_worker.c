@@ -95,18 +95,23 @@ void pool_spawn(pool *p, int slot)
         die("socketpair");
     set_cloexec(sv[0]);         /* a command the parent runs (chapter 10) */
     set_cloexec(sv[1]);         /* must not keep a worker's Pipe() open */
+    /* SIGINT and SIGTERM held back across fork: the worker starts with them
+     * blocked, and lets them in only once its own actions are set (the
+     * defaults, then init's: an initializer that ignores SIGINT leaves no
+     * instant in which a Ctrl-C finds the worker without it). */
+    sigset_t stops, old;
+    sigemptyset(&stops);
+    sigaddset(&stops, SIGINT);
+    sigaddset(&stops, SIGTERM);
+    if (sigprocmask(SIG_BLOCK, &stops, &old) == -1)
+        die("sigprocmask");
     if ((pid = fork()) == -1)
         die("fork");
     if (pid == 0) {
         /* Default actions: a parent's handler (cleanup, a goodbye) must not
          * run in a worker, and SIGTERM must simply end it. */
-        sigset_t set;
-        sigemptyset(&set);
-        sigaddset(&set, SIGINT);
-        sigaddset(&set, SIGTERM);
-        sigaddset(&set, SIGPIPE);
         if (signal(SIGINT, SIG_DFL) == SIG_ERR || signal(SIGTERM, SIG_DFL) == SIG_ERR ||
-            signal(SIGPIPE, SIG_DFL) == SIG_ERR || sigprocmask(SIG_UNBLOCK, &set, NULL) == -1)
+            signal(SIGPIPE, SIG_DFL) == SIG_ERR)
             die_child("signal");
         /* Keep only its own end: a copy of another worker's would keep that
          * worker from seeing end of file when the parent dies. */
@@ -117,8 +122,13 @@ void pool_spawn(pool *p, int slot)
             die_child("close");
         if (p->init)
             p->init(p->init_arg);
+        sigaddset(&stops, SIGPIPE);     /* whatever the parent had blocked */
+        if (sigprocmask(SIG_UNBLOCK, &stops, NULL) == -1)
+            die_child("sigprocmask");
         worker_main(sv[1], p->maxtasks);
     }
+    if (sigprocmask(SIG_SETMASK, &old, NULL) == -1)
+        die("sigprocmask");
     /* The parent sees end of file when the worker's end is closed in every
      * process: its own copy too. */
     if (close(sv[1]) == -1)

@@ -136,18 +136,23 @@ void pool_spawn(pool *p, int slot)
         set_cloexec(task[i]);       /* must not hold the pool's pipes open */
         set_cloexec(result[i]);
     }
+    /* SIGINT and SIGTERM held back across fork: the worker starts with them
+     * blocked, and lets them in only once its own actions are set (the
+     * defaults, then init's: an initializer that ignores SIGINT leaves no
+     * instant in which a Ctrl-C finds the worker without it). */
+    sigset_t stops, old;
+    sigemptyset(&stops);
+    sigaddset(&stops, SIGINT);
+    sigaddset(&stops, SIGTERM);
+    if (sigprocmask(SIG_BLOCK, &stops, &old) == -1)
+        die("sigprocmask");
     if ((pid = fork()) == -1)
         die("fork");
     if (pid == 0) {
         /* Default actions: a parent's handler (cleanup, a goodbye) must not
          * run in a worker, and terminate's SIGTERM must simply end it. */
-        sigset_t set;
-        sigemptyset(&set);
-        sigaddset(&set, SIGINT);
-        sigaddset(&set, SIGTERM);
-        sigaddset(&set, SIGPIPE);
         if (signal(SIGINT, SIG_DFL) == SIG_ERR || signal(SIGTERM, SIG_DFL) == SIG_ERR ||
-            signal(SIGPIPE, SIG_DFL) == SIG_ERR || sigprocmask(SIG_UNBLOCK, &set, NULL) == -1)
+            signal(SIGPIPE, SIG_DFL) == SIG_ERR)
             die_child("signal");
         /* Keep only its own two ends: a copy of another worker's task pipe
          * would keep that worker from seeing end of file when the parent dies. */
@@ -161,10 +166,15 @@ void pool_spawn(pool *p, int slot)
             die_child("close");
         if (p->init)
             p->init(p->init_arg);
+        sigaddset(&stops, SIGPIPE);     /* whatever the parent had blocked */
+        if (sigprocmask(SIG_UNBLOCK, &stops, NULL) == -1)
+            die_child("sigprocmask");
         /* _exit, never exit, ends it: it is a copy of the parent, and must
          * neither flush the parent's stdio buffers nor run its atexit handlers. */
         worker_main(task[0], result[1], p->maxtasks);
     }
+    if (sigprocmask(SIG_SETMASK, &old, NULL) == -1)
+        die("sigprocmask");
     /* The parent sees end of file on the result pipe only when every write
      * end is closed: its own copy too. */
     if (close(task[0]) == -1 || close(result[1]) == -1)

@@ -170,6 +170,25 @@ refuses() {
     [ "$(max_overlap '^S' 'E')" -eq 2 ]
 }
 
+# Over WB_GREP_FROM lines the helpers hand the lines to grep, under it they
+# loop in bash: the same answers either way, and a bad pattern fails both.
+@test "helpers: the same answers from grep, over more lines than the bash loop takes" {
+    local i many=()
+    for ((i = 0; i < WB_GREP_FROM + 5; i++)); do many+=("S $i" "E $i"); done
+    given "${many[@]}" 'x (y'
+    assert_count $((WB_GREP_FROM + 5)) '^S [0-9]+$'
+    [ "$(line_numbers '^E (0|7)$' | tr '\n' ' ')" = "1 15 " ]
+    assert_before '^S 0$' '^E '
+    [ "$(max_overlap '^S ' '^E ')" -eq 1 ]
+    refuses assert_before '^S ' '^E '
+    given "${many[@]}" 'x (y'
+    [ "$(capture '^E (1[0-9])$')" = 10 ]
+    given "${many[@]}" 'x (y'
+    refuses assert_count 1 '(y'
+    given 'x (y'
+    refuses assert_count 1 '(y'
+}
+
 @test "helpers: capture prints the first match's group; assert_lines_any_order is exact" {
     given 'pid 10' 'child 11 exited' 'child 12 exited'
     [ "$(capture '^child ([0-9]+) exited$')" = 11 ]

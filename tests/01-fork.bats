@@ -3,16 +3,6 @@
 
 load test_helper
 
-# ---- usage -----------------------------------------------------------------
-# Every option of this chapter is a number in a range or a choice: -h and
-# the ranges (make check) tell them all, for the C programs and for the
-# twins that take their ranges from workbook.py. zombie_orphan.py checks
-# its -t range itself, not through workbook.py: the two ends of that range
-# are the extra cases, since nothing else tries them on the twin.
-@test "01-fork: every program and twin answers -h and refuses bad usage" {
-    usage_table 01-fork 'zombie_orphan -t -1' 'zombie_orphan -t 61'
-}
-
 # ---- fork_demo -----------------------------------------------------------
 fork_demo_checks() {
     run_impl "$1" 01-fork fork_demo -n 3
@@ -139,8 +129,3 @@ zombie_orphan_checks() {
 
 @test "zombie_orphan: zombie until reaped; the orphan is re-parented" { zombie_orphan_checks c; }
 @test "zombie_orphan.py: zombie until reaped; the orphan is re-parented" { zombie_orphan_checks py; }
-
-# ---- a reader that goes (./demo | head) -------------------------------------
-@test "01-fork: every program and twin ends cleanly when its reader goes (| head -n 1, -n 3), and prints no line over 100 characters" {
-    head_table 01-fork
-}

@@ -3,16 +3,6 @@
 
 load test_helper
 
-# ---- usage -----------------------------------------------------------------
-# Every option of this chapter is a number in a range or a flag: -h and the
-# ranges (make check) tell them all, for the C programs and for the twins
-# that take their ranges from workbook.py. process_lifecycle.py checks its
-# -t range itself, not through workbook.py: the two ends of that range are
-# the extra cases, since nothing else tries them on the twin.
-@test "02-process: every program and twin answers -h and refuses bad usage" {
-    usage_table 02-process 'process_lifecycle -t -1' 'process_lifecycle -t 61'
-}
-
 # ---- process_demo ----------------------------------------------------------
 process_demo_checks() {
     run_impl "$1" 02-process process_demo
@@ -134,8 +124,3 @@ daemon_demo_crash() {
 
 @test "daemon_demo -k: a killed parent leaves its daemon running" { daemon_demo_crash c; }
 @test "daemon_demo.py -k: a killed parent leaves its daemon running" { daemon_demo_crash py; }
-
-# ---- a reader that goes (./demo | head) -------------------------------------
-@test "02-process: every program and twin ends cleanly when its reader goes (| head -n 1, -n 3), and prints no line over 100 characters" {
-    head_table 02-process
-}

@@ -73,15 +73,6 @@ wait_run() {
     refuse_bad_end "$limit" "$elapsed" "$(cat "$file.cmd")"
 }
 
-# ---- usage -------------------------------------------------------------------
-# The options of this chapter are numbers in a range and choices: -h and the
-# ranges (make check) tell them all, but pipe_demo's -w, which takes any
-# text (make check tries only a missing value): its length limit is the
-# extra case.
-@test "03-pipe: every program and twin answers -h and refuses bad usage" {
-    usage_table 03-pipe "pipe_demo -w $(printf '%0201d' 0)"
-}
-
 # ---- pipe_demo ---------------------------------------------------------------
 pipe_demo_checks() {
     local impl=$1
@@ -270,9 +261,4 @@ pipe_oneway_forgotten() {
 @test "pipe_oneway.py -m: a forgotten close means no EOFError; the demo still ends" {
     pipe_oneway_forgotten py parent
     pipe_oneway_forgotten py child
-}
-
-# ---- a reader that goes (./demo | head) -------------------------------------
-@test "03-pipe: every program and twin ends cleanly when its reader goes (| head -n 1, -n 3), and prints no line over 100 characters" {
-    head_table 03-pipe
 }

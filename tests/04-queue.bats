@@ -11,11 +11,6 @@ sequence() {
     print_lines | sed -nE "s/$1/\\${2:-1}/p" | paste -sd ' ' -
 }
 
-# ---- usage ------------------------------------------------------------------
-# Every option of this chapter is a number in a range or a flag: -h and the
-# ranges tell them all, so the table needs no extra case.
-@test "04-queue: every program and twin answers -h and refuses bad usage" { usage_table 04-queue; }
-
 # ---- queue_demo --------------------------------------------------------------
 queue_demo_checks() {
     local impl=$1 n=$2 letters last early
@@ -367,9 +362,4 @@ queue_joinable_extra() {
 }
 @test "queue_joinable.py -m extra: task_done() more often than put() raises ValueError, exactly once per extra call" {
     queue_joinable_extra py 2 8
-}
-
-# ---- a reader that goes (./demo | head) -------------------------------------
-@test "04-queue: every program and twin ends cleanly when its reader goes (| head -n 1, -n 3), and prints no line over 100 characters" {
-    head_table 04-queue
 }

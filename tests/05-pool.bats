@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# shellcheck disable=SC2016  # each_task's templates expand in each_task
 # Chapter 05: pool. What a Pool guarantees: every task runs once, at most n
 # at once, on workers started up front; each result goes back to the task
 # that made it; a failing task or a dying worker fails that task only.
@@ -8,24 +9,86 @@ load test_helper
 START='^worker +[0-9]+ +task +[0-9]+ +start '
 END='^worker +[0-9]+ +task +[0-9]+ +end '
 
-# sorted RE REPLACEMENT: each line that matches RE (anchored at both ends),
-# rewritten as REPLACEMENT (sed's \1, \2 for RE's groups), sorted by number,
-# one space between them: a list to compare whole (each once).
+# values RE REPLACEMENT: each line that matches RE, rewritten as
+# REPLACEMENT (sed's \1, \2 for RE's groups), in output order, into the
+# array WB_VALUES. In bash, untraced (test_helper.bash): no fork.
+values() {
+    [[ $- != *T* ]] || { local -; set +T; values "$@"; return; }
+    local i n out
+    WB_VALUES=()
+    matching "$1" || return
+    for i in "${WB_MATCH[@]}"; do
+        [[ ${lines[i]} =~ $1 ]] || continue
+        out=$2
+        for n in 1 2 3 4 5 6 7 8 9; do out=${out//\\$n/${BASH_REMATCH[n]-}}; done
+        WB_VALUES+=("$out")
+    done
+}
+
+# sorted RE REPLACEMENT: values, sorted by number as sort -n does (by the
+# leading number, then byte by byte), one space between them: a list to
+# compare whole (each once).
 sorted() {
-    print_lines | sed -nE "s/$1/$2/p" | sort -n | paste -sd ' ' -
+    [[ $- != *T* ]] || { local -; set +T; sorted "$@"; return; }
+    local i j v key
+    values "$1" "$2" || return
+    # Insertion sort: a few dozen values.
+    for ((i = 1; i < ${#WB_VALUES[@]}; i++)); do
+        v=${WB_VALUES[i]} key=${v%%[!0-9]*}
+        for ((j = i - 1; j >= 0; j--)); do
+            local k=${WB_VALUES[j]%%[!0-9]*}
+            if ((10#${k:-0} > 10#${key:-0})) || { ((10#${k:-0} == 10#${key:-0})) && [[ ${WB_VALUES[j]} > $v ]]; }; then
+                WB_VALUES[j + 1]=${WB_VALUES[j]}
+            else
+                break
+            fi
+        done
+        WB_VALUES[j + 1]=$v
+    done
+    echo "${WB_VALUES[*]}"
 }
 
-# each_task N EXPR: awk's EXPR for each task i from 0 to N - 1, one space
-# between them (each_task 3 'i ":" i * i' is "0:0 1:1 2:4").
+# each_task N TEMPLATE: TEMPLATE for each task i from 0 to N - 1, with $i
+# and $((...)) expanded, one space between them (each_task 3
+# '$i:$((i * i))' is "0:0 1:1 2:4").
 each_task() {
-    awk -v n="$1" "BEGIN { for (i = 0; i < n; i++) printf \"%s%s\", (i ? \" \" : \"\"), $2 }"
+    [[ $- != *T* ]] || { local -; set +T; each_task "$@"; return; }
+    local i v
+    WB_EACH=()
+    for ((i = 0; i < $1; i++)); do
+        eval "v=\"$2\""
+        WB_EACH+=("$v")
+    done
+    echo "${WB_EACH[*]}"
 }
 
-# ---- usage ------------------------------------------------------------------
-# Besides what -h and the ranges tell: pool_map refuses more slices than
-# numbers, and pool_files a folder that is not there or is a file.
-@test "05-pool: every program and twin answers -h and refuses bad usage" {
-    usage_table 05-pool 'pool_map -s 10 -c 11' 'pool_files -d /nonexistent/folder' 'pool_files -d /etc/passwd'
+# numbers WORDS...: the words that are numbers, sorted, into the array
+# WB_NUMBERS (a number there twice is there twice), and printed, one space
+# between them.
+numbers() {
+    [[ $- != *T* ]] || { local -; set +T; numbers "$@"; return; }
+    local w n k count=()
+    WB_NUMBERS=()
+    for w in "$@"; do
+        if [[ $w =~ ^[0-9]+$ ]]; then count[10#$w]=$((${count[10#$w]:-0} + 1)); fi
+    done
+    for n in "${!count[@]}"; do
+        for ((k = 0; k < count[n]; k++)); do WB_NUMBERS+=("$n"); done
+    done
+    echo "${WB_NUMBERS[*]}"
+}
+
+# assert_tasks N TEMPLATE RE REPLACEMENT: sorted RE REPLACEMENT is exactly
+# each_task N TEMPLATE: one value for each task, once, and no other. (No
+# $(...): each would be a fork.)
+assert_tasks() {
+    [[ $- != *T* ]] || { local -; set +T; assert_tasks "$@"; return; }
+    local want got
+    each_task "$1" "$2" >/dev/null
+    want=${WB_EACH[*]}
+    sorted "$3" "$4" >/dev/null || return
+    got=${WB_VALUES[*]}
+    [ "$got" = "$want" ] || fail_run "for each task, /$3/ as '$4': expected '$want', got '$got'"
 }
 
 # ---- pool_demo -------------------------------------------------------------
@@ -40,24 +103,29 @@ pool_demo_checks() {
     assert_before "^parent +[0-9]+ +Pool\($workers\) started" "$START"
     # ...and reused: every task runs on one of them.
     local pid
-    for pid in $(print_lines | sed -n 's/^worker \([0-9]*\) .*/\1/p' | sort -u); do
+    values '^worker ([0-9]+) ' '\1'
+    for pid in "${WB_VALUES[@]}"; do
         [[ " $started " == *" $pid "* ]] || fail_run "task ran on $pid, not a worker started up front ($started)"
     done
     # Each task starts once and ends once with its own result; never more
     # than WORKERS at once.
     assert_count "$tasks" "$START"
     assert_count "$tasks" "$END"
-    assert_equal "$(sorted '^worker +[0-9]+ +task +([0-9]+)  start .*$' '\1')" "$(each_task "$tasks" i)"
-    assert_equal "$(sorted '^worker +[0-9]+ +task +([0-9]+)  end .* -> ([0-9]+)$' '\1:\2')" "$(each_task "$tasks" 'i ":" i * i')"
+    assert_tasks "$tasks" '$i' '^worker +[0-9]+ +task +([0-9]+)  start .*$' '\1'
+    assert_tasks "$tasks" '$i:$((i * i))' '^worker +[0-9]+ +task +([0-9]+)  end .* -> ([0-9]+)$' '\1:\2'
     # The parent gets each task's own result back, as a value.
-    assert_equal "$(sorted '^parent +[0-9]+ +task +([0-9]+)  result +([0-9]+) \(expected ([0-9]+)\)$' '\1:\2:\3')" \
-                 "$(each_task "$tasks" 'i ":" i * i ":" i * i')"
+    assert_tasks "$tasks" '$i:$((i * i)):$((i * i))' \
+        '^parent +[0-9]+ +task +([0-9]+)  result +([0-9]+) \(expected ([0-9]+)\)$' '\1:\2:\3'
     assert_max_overlap "$workers" "$START" "$END"
     # The parent's account of who ran what names every task exactly once.
     assert_count "$workers" "^parent +[0-9]+ +worker [0-9]+ ran tasks:"
     local ran
-    ran=$(print_lines | sed -n 's/^parent .* ran tasks://p' | tr ' ' '\n' | grep -v '^$\|none' | sort -n | paste -sd ' ' -)
-    [ "$ran" = "$(each_task "$tasks" i)" ] || fail_run "tasks run, by worker: $ran"
+    values '^parent .* ran tasks:(.*)$' '\1'
+    # shellcheck disable=SC2086  # split into words on purpose
+    numbers ${WB_VALUES[*]} >/dev/null
+    ran=${WB_NUMBERS[*]}
+    each_task "$tasks" '$i' >/dev/null
+    [ "$ran" = "${WB_EACH[*]}" ] || fail_run "tasks run, by worker: $ran"
     refute_line --regexp 'WRONG|FAILED|object at 0x'
     assert_line --regexp "^parent +[0-9]+ +self-check: $tasks tasks, each result back once and matching its task: OK$"
     assert_line --regexp "^parent +[0-9]+ +self-check: at most [0-9]+ ran at once \(limit $workers\): OK$"
@@ -127,10 +195,10 @@ pool_apply_checks() {
         -e 's/^worker +[0-9]+ +apply task ([0-9]+)  end +-> ([0-9]+)$/end:\1:\2/p' \
         -e 's/^parent +[0-9]+ +apply\(task ([0-9]+)\) returned ([0-9]+) after .*/returned:\1:\2/p' |
         paste -sd ' ' -)
-    assert_equal "$steps" "$(each_task $tasks '"start:" i " end:" i ":" 10 * i " returned:" i ":" 10 * i')"
-    assert_equal "$(sorted '^worker +[0-9]+ +async task ([0-9]+)  start$' '\1')" "$(each_task $tasks i)"
+    assert_equal "$steps" "$(each_task $tasks 'start:$i end:$i:$((10 * i)) returned:$i:$((10 * i))')"
+    assert_tasks $tasks '$i' '^worker +[0-9]+ +async task ([0-9]+)  start$' '\1'
     # Each get() returns its own task's value.
-    assert_equal "$(sorted '^parent +[0-9]+ +get\(\) of task ([0-9]+) -> ([0-9]+)$' '\1:\2')" "$(each_task $tasks 'i ":" 10 * i')"
+    assert_tasks $tasks '$i:$((10 * i))' '^parent +[0-9]+ +get\(\) of task ([0-9]+) -> ([0-9]+)$' '\1:\2'
     # apply's tasks never overlap: each ends before the next starts.
     assert_max_overlap 1 '^worker +[0-9]+ +apply task [0-9]+  start$' '^worker +[0-9]+ +apply task [0-9]+  end '
     assert_max_overlap 3 '^worker +[0-9]+ +async task [0-9]+  start$' '^worker +[0-9]+ +async task [0-9]+  end '
@@ -246,13 +314,6 @@ pool_files_default() {
 @test "pool_files: by default, the current folder" { pool_files_default c; }
 @test "pool_files.py: by default, the current folder" { pool_files_default py; }
 
-# ---- a reader that goes (./demo | head) -------------------------------------
-# The lesson's sizes are not what this tests: pool_map a smaller limit,
-# pool_files a small folder (by default it reads every file under ".").
-@test "05-pool: every program and twin ends cleanly when its reader goes (| head -n 1, -n 3), and prints no line over 100 characters" {
-    head_table 05-pool 'pool_map -s 2000' "pool_files -d $WB_ROOT/common"
-}
-
 # ---- pool_recycle ------------------------------------------------------------
 # What maxtasksperchild and the initializer guarantee, whoever runs what:
 # each task once; no worker over MAXTASKS tasks, counted 1, 2, 3 on each;
@@ -269,7 +330,7 @@ pool_recycle_checks() {
     assert_success
     assert_before "^parent +[0-9]+ +Pool\($workers, maxtasksperchild=" "$INIT"
     assert_count "$tasks" "$RECYCLED"
-    assert_equal "$(sorted "$RECYCLED" '\2')" "$(each_task "$tasks" i)"
+    assert_tasks "$tasks" '$i' "$RECYCLED" '\2'
     # Per worker: an initializer line first, then its tasks numbered 1, 2,
     # ... (its own global), never past max, the cache one block a task.
     local bad
@@ -298,8 +359,11 @@ pool_recycle_checks() {
         [ "$total" -ge $(((tasks + max - 1) / max)) ] || fail_run "too few workers for $tasks tasks"
     fi
     # The parent's account: each worker that ran tasks, reaped.
-    assert_equal "$(print_lines | sed -nE 's/^parent +[0-9]+ +worker [0-9]+ ran [0-9]+ tasks?:(.*); reaped$/\1/p' |
-        tr ' ' '\n' | grep -v '^$' | sort -n | paste -sd ' ' -)" "$(each_task "$tasks" i)"
+    values '^parent +[0-9]+ +worker [0-9]+ ran [0-9]+ tasks?:(.*); reaped$' '\1'
+    # shellcheck disable=SC2086  # split into words on purpose
+    numbers ${WB_VALUES[*]} >/dev/null
+    each_task "$tasks" '$i' >/dev/null
+    assert_equal "${WB_NUMBERS[*]}" "${WB_EACH[*]}"
     refute_line --regexp 'NOT REAPED|FAILED'
     assert_line --regexp "^parent +[0-9]+ +self-check: $tasks tasks once each; .*; every worker reaped: OK$"
 }
@@ -499,11 +563,10 @@ pool_imap_checks() {
     assert_count "$tasks" '^worker +[0-9]+ +task +[0-9]+  start '
     assert_count "$tasks" "$result"
     # Each task's own result, once.
-    assert_equal "$(sorted "^parent +[0-9]+ +$name +task +([0-9]+) -> +([0-9]+)  at .*$" '\1:\2')" \
-                 "$(each_task "$tasks" 'i ":" i * i')"
+    assert_tasks "$tasks" '$i:$((i * i))' "^parent +[0-9]+ +$name +task +([0-9]+) -> +([0-9]+)  at .*$" '\1:\2'
     if [ "$mode" = imap ]; then         # in task order
         assert_equal "$(print_lines | sed -nE "s/^parent +[0-9]+ +imap +task +([0-9]+) -> .*/\1/p" | paste -sd ' ' -)" \
-                     "$(each_task "$tasks" i)"
+                     "$(each_task "$tasks" '$i')"
     fi
     imap_results_ok "$mode"
     # The window: never more than SLOTS tasks started and not yet taken...
@@ -539,7 +602,7 @@ pool_futures_checks() {
     assert_before '^--- 1\. ' '^--- 2\. '
     assert_before '^--- 2\. ' '^--- 3\. '
     # 1. as_completed: each future once, with its own result, after its task is done.
-    assert_equal "$(sorted '^parent +[0-9]+ +as_completed: task ([0-5]) -> ([0-9]+)$' '\1:\2')" "$(each_task 6 'i ":" i * i')"
+    assert_tasks 6 '$i:$((i * i))' '^parent +[0-9]+ +as_completed: task ([0-5]) -> ([0-9]+)$' '\1:\2'
     for i in 0 1 2 3 4 5; do
         assert_before "^worker +[0-9]+ +task $i  done$" "^parent +[0-9]+ +as_completed: task $i -> "
     done
@@ -554,8 +617,7 @@ pool_futures_checks() {
     assert_line --regexp '^parent +[0-9]+ +as_completed: task 20 -> 400$'
     assert_line --regexp '^parent +[0-9]+ +as_completed: task 21 -> 441$'
     assert_before '^parent +[0-9]+ +all submitted: the word to task 22$' '^parent +[0-9]+ +as_completed: task 2[2-9]  BrokenProcessPool: '
-    assert_equal "$(sorted '^parent +[0-9]+ +as_completed: task (2[2-9])  BrokenProcessPool: .*$' '\1')" \
-                 "$(each_task $((workers + 1)) 'i + 22')"
+    assert_tasks $((workers + 1)) '$((i + 22))' '^parent +[0-9]+ +as_completed: task (2[2-9])  BrokenProcessPool: .*$' '\1'
     refute_line --regexp '^worker +[0-9]+ +task 2[2-9]  done$'
     assert_line --regexp '^parent +[0-9]+ +submit\(\) after that: refused: BrokenProcessPool$'
     assert_line --regexp '^parent +[0-9]+ +self-check: as_completed, FIRST_COMPLETED, BrokenProcessPool as expected: OK$'

@@ -20,11 +20,6 @@ writer_runs() {
     echo "$runs"
 }
 
-# ---- usage ------------------------------------------------------------------
-# Every option of this chapter is a number in a range, a flag or a choice:
-# -h and the ranges tell them all, so the table needs no extra case.
-@test "06-lock: every program and twin answers -h and refuses bad usage" { usage_table 06-lock; }
-
 # ---- lock_demo -------------------------------------------------------------
 # With a little pace the writers overlap in time, so the lock really has to
 # keep them apart (without it the first writer may be done before the
@@ -168,10 +163,4 @@ robust_run() {
     assert_equal "$(printf '%s\n' "$output" | awk '/^--- / { print $2 }' | tr '\n' ' ')" 'sem: plain: robust: fcntl: '
     assert_count 2 'it would hang forever$'
     assert_count 4 '^main +\([0-9]+\): holder [0-9]+ killed by SIGKILL while holding the lock$'
-}
-
-# ---- a reader that goes (./demo | head) -------------------------------------
-# lock_counter's lesson size (-c) is not what this tests: a smaller one.
-@test "06-lock: every program and twin ends cleanly when its reader goes (| head -n 1, -n 3), and prints no line over 100 characters" {
-    head_table 06-lock 'lock_counter -c 10000'
 }

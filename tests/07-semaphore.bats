@@ -38,11 +38,6 @@ holders_checks() {
     [ "$most" -ge 1 ] && [ "$most" -le "$slots" ] || fail_run "the self-check says $most inside at once"
 }
 
-# ---- usage ------------------------------------------------------------------
-# Every option is a number in a range or a choice: -h and the ranges tell
-# them all, so the table needs no extra case.
-@test "07-semaphore: every program and twin answers -h and refuses bad usage" { usage_table 07-semaphore; }
-
 # ---- semaphore_demo ------------------------------------------------------------
 # The name a run used, and whether it is left in the file system.
 shm_path_of() {
@@ -152,9 +147,4 @@ interrupted_checks() {
 
 @test "semaphore_demo: stopped by SIGTERM, it unlinks the name and dies of the signal" {
     interrupted_checks TERM 143
-}
-
-# ---- a reader that goes (./demo | head) -------------------------------------
-@test "07-semaphore: every program and twin ends cleanly when its reader goes (| head -n 1, -n 3), and prints no line over 100 characters" {
-    head_table 07-semaphore
 }

@@ -6,11 +6,6 @@
 
 load test_helper
 
-# ---- usage ------------------------------------------------------------------
-# Every option is a number in a range: -h and the ranges tell them all, so
-# the table needs no extra case.
-@test "08-event: every program and twin answers -h and refuses bad usage" { usage_table 08-event; }
-
 # ---- event_demo ----------------------------------------------------------------
 # With some pace the timed waiter really waits out its timeout (2 s times
 # the pace) and the others really block; the order below does not depend
@@ -152,11 +147,6 @@ barrier_demo_checks() {
 
 @test "barrier_demo: nobody passes before the last one arrived; one chosen per round" { barrier_demo_checks c; }
 @test "barrier_demo.py: nobody passes before the last one arrived; one chosen per round" { barrier_demo_checks py; }
-
-# ---- a reader that goes (./demo | head) -------------------------------------
-@test "08-event: every program and twin ends cleanly when its reader goes (| head -n 1, -n 3), and prints no line over 100 characters" {
-    head_table 08-event
-}
 
 # ---- a child that dies: the parent stops and reaps the others ---------------
 # kill_one_checks PROGRAM ARGS...: once the program's first worker line is

@@ -26,14 +26,12 @@ setup_file() {
 # run_probe ARGS...: run_c for the probe.
 run_probe() { WB_BIN_ROOT=$PROBE_ROOT run_c probe manager_probe "$@"; }
 
-# ---- usage -------------------------------------------------------------------
-# -h and the ranges (make check) tell every option of this chapter but one:
-# manager_auth's -u names a user, and a user who does not exist is refused,
-# and so is the user running it (the lesson needs another one). The probe
-# is not a program of the chapter, and make check does not run it: its -h
-# line and its -r range are tried here.
-@test "09-manager: every program and twin answers -h and refuses bad usage" {
-    usage_table 09-manager 'manager_auth -u no-such-user-here' "manager_auth -u $(id -un)"
+# ---- usage of the probe --------------------------------------------------------
+# The chapter's programs and twins are make check's (tests/check/tables.bats
+# and its bad-input part). The probe is not a program of the chapter, and
+# make check does not run it: its -h line, its refusals and its -c range
+# are tried here.
+@test "manager_probe: answers -h and refuses bad usage" {
     WB_BIN_ROOT=$PROBE_ROOT USAGE_PROGRAMS=manager_probe usage_table probe \
         'manager_probe -c lots' 'manager_probe -c -1' 'manager_probe -c 100001'
 }
@@ -353,9 +351,4 @@ no_vgdb() {
     assert_count 1 '^other +: uid 0 \(root\): not tried: only root can act as another user$'
     [[ ${lines[-1]} =~ another\ user\ not\ tried\ \(not\ root\):\ OK$ ]] || fail_run "the self-check says so"
     [ -z "$(ls -A "$tmp")" ] || fail_run "something was left in TMPDIR: $(ls -A "$tmp")"
-}
-
-# ---- a reader that goes (./demo | head) -------------------------------------
-@test "09-manager: every program and twin ends cleanly when its reader goes (| head -n 1, -n 3), and prints no line over 100 characters" {
-    head_table 09-manager
 }

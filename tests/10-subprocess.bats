@@ -47,29 +47,6 @@ assert_clean_inheritance() {
     [[ $1 != *SIGPIPE* ]] || fail_run "the command inherited SIGPIPE ignored: $1"
 }
 
-# ---- usage -------------------------------------------------------------------
-# What -h and the ranges (make check) cannot tell: "--" with no command
-# after it; an operand before "--" (the command comes after it); a text
-# longer than subprocess_shell takes. The twins of subprocess_communicate
-# (-t) and subprocess_timeout (-t, -g) check those ranges with code of
-# their own, not workbook.py's: the two ends of each, and nan (which no
-# comparison refuses unless it is written for it), are tried here, since
-# nothing else tries them on the twins. (A word where a number goes is
-# argparse's to refuse: a type that raises ValueError is refused by it.)
-@test "10-subprocess: every program and twin answers -h and refuses bad usage" {
-    local long
-    long=$(printf 'x%.0s' $(seq 201))
-    usage_table $CH 'subprocess_call --' 'subprocess_call ls -- ls' 'subprocess_output --' \
-        'subprocess_communicate --' 'subprocess_communicate -t 0' 'subprocess_communicate -t 61' \
-        'subprocess_communicate -t nan' \
-        'subprocess_timeout --' 'subprocess_timeout -t -1' 'subprocess_timeout -t 3601' \
-        'subprocess_timeout -t nan' 'subprocess_timeout -g -0.5' 'subprocess_timeout -g 61' \
-        "subprocess_shell -w $long" \
-        'subprocess_pipeline -- yes' 'subprocess_pipeline -- yes |' 'subprocess_pipeline -- | wc' \
-        'subprocess_pipeline -m nosuch' 'subprocess_pipeline -t 0' \
-        'subprocess_check --' 'subprocess_check -c 0' 'subprocess_group -t 0' 'subprocess_group -- sh'
-}
-
 # ---- inherit_report (the probe) ---------------------------------------------
 @test "inherit_report: sees the descriptors it is given, and an ignored SIGPIPE (the probe is not blind)" {
     run_c $CH inherit_report 5</dev/null 7>/dev/null
@@ -502,12 +479,6 @@ EOF
 
 @test "subprocess_shell: the payload stays data in an argv, runs in a shell string; command substitution and a lone quote" { subprocess_shell_checks c; }
 @test "subprocess_shell.py: the payload stays data in an argv, runs in a shell string; command substitution and a lone quote" { subprocess_shell_checks py; }
-
-# ---- a reader that goes (./demo | head) -------------------------------------
-# subprocess_timeout's default run ends with 1: it had to kill its command.
-@test "10-subprocess: every program and twin ends cleanly when its reader goes (| head -n 1, -n 3), and prints no line over 100 characters" {
-    head_table 10-subprocess 'subprocess_timeout =exit:1'
-}
 
 # ---- subprocess_pipeline (issue 19) ------------------------------------------------
 # Each child's pid from its "Started" line; after the run, neither may exist.

@@ -8,11 +8,6 @@
 
 load test_helper
 
-# ---- usage ------------------------------------------------------------------
-@test "12-shared-memory: every program and twin answers -h and refuses bad usage" {
-    usage_table 12-shared-memory
-}
-
 # ---- shared_value -------------------------------------------------------------
 # Every worker of each way reports once; the locked total is exact; the
 # self-check says OK. The totals of raw and value are printed, not checked.
@@ -178,9 +173,4 @@ interrupted_checks() {
 }
 @test "shm_named.py: stopped by SIGTERM, it unlinks the name and dies of the signal" {
     interrupted_checks py TERM 143
-}
-
-# ---- a reader that goes (./demo | head) -------------------------------------
-@test "12-shared-memory: every program and twin ends cleanly when its reader goes (| head -n 1, -n 3), and prints no line over 100 characters" {
-    head_table 12-shared-memory
 }

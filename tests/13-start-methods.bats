@@ -10,14 +10,6 @@ load test_helper
 
 CH=13-start-methods
 
-# ---- usage ------------------------------------------------------------------
-# -r child is for a copy that start_spawn starts itself, with a socket as
-# its stdin: from a terminal (here /dev/null) it is refused; the twin
-# refuses it always (Python's spawn starts its children its own way).
-@test "13-start-methods: every program and twin answers -h and refuses bad usage" {
-    usage_table $CH 'start_spawn -r child'
-}
-
 # Each child's answer, as its parent reports it: the child's pid there is
 # the one the child printed for itself. $1: the role word of the child
 # lines' parent (parent, requester); $2: children; $3: the setting they see.
@@ -181,8 +173,3 @@ other_python_checks() {
 
 @test "13-start-methods twins under Python 3.12: no DeprecationWarning but the lesson's" { other_python_checks 3.12; }
 @test "13-start-methods twins under Python 3.13: no DeprecationWarning but the lesson's" { other_python_checks 3.13; }
-
-# ---- a reader that goes (./demo | head) -------------------------------------
-@test "13-start-methods: every program and twin ends cleanly when its reader goes (| head -n 1, -n 3), and prints no line over 100 characters" {
-    head_table $CH
-}

@@ -19,6 +19,8 @@
 # Usage:     assert_usage_error, usage_table: refused arguments
 # Head:      head_table: every program ends cleanly when its reader goes;
 #            no line over 100 characters
+#   (usage_table and head_table serve make check's tables part,
+#   tests/check/tables.bats, one test per chapter each.)
 # Patterns are extended regular expressions (bash =~), matched against a
 # whole line unless they say otherwise: anchor with ^ and $ as needed.
 
@@ -30,19 +32,54 @@ bats_require_minimum_version 1.5.0
 # Each library's load.bash only sources its src/*.bash, each through a
 # $(dirname ...) that forks, and bats loads them again for every test: the
 # files sourced directly cost a few milliseconds a test instead of 150.
-for wb_lib in bats-support bats-assert; do
-    for wb_dir in "/usr/lib/bats/$wb_lib" "$BATS_TEST_DIRNAME/node_modules/$wb_lib" ""; do
-        [ -z "$wb_dir" ] || [ -f "$wb_dir/load.bash" ] && break
-    done
-    [ -n "$wb_dir" ] || { echo "$wb_lib not found: run the suite with tests/bats-run" >&2; return 1; }
-    for wb_src in "$wb_dir"/src/*.bash; do
-        # shellcheck disable=SC1090  # the library's own files
-        source "$wb_src"
-    done
-done
-unset wb_lib wb_dir wb_src
+#
+# Untraced. bats runs a DEBUG trap before each command of a test (it notes
+# where a failing test failed); with functrace on (set -T, as bats runs a
+# test) also before each command of every function the test calls: about a
+# third of a millisecond each on a small machine, so a helper that loops
+# over 100 lines cost tens of milliseconds. So the helpers here, and
+# bats-assert's, begin with
+#     [[ $- != *T* ]] || { local -; set +T; NAME "$@"; return; }
+# which calls the helper again with functrace off (`local -` turns it back
+# on when the helper returns): the trap still runs for each line of the
+# test, which is where a failure is reported, and not for the commands of
+# the helpers it calls. (bats-assert's files are given that line once per
+# run of bats, into one file that each test then sources, below.)
+#
+# The folder of this file (tests/): test files load it from there and from
+# tests/check/ (make check's tables.bats).
+WB_TESTS=${BASH_SOURCE[0]%/*}
+wb_libs=${BATS_RUN_TMPDIR:-${BATS_TMPDIR:-/tmp}}/wb-bats-libs.bash
+if [ ! -f "$wb_libs" ]; then
+    for wb_lib in bats-support bats-assert; do
+        for wb_dir in "/usr/lib/bats/$wb_lib" "$WB_TESTS/node_modules/$wb_lib" ""; do
+            [ -z "$wb_dir" ] || [ -f "$wb_dir/load.bash" ] && break
+        done
+        [ -n "$wb_dir" ] || { echo "$wb_lib not found: run the suite with tests/bats-run" >&2; return 1; }
+        for wb_src in "$wb_dir"/src/*.bash; do
+            wb_text=
+            IFS= read -rd '' wb_text <"$wb_src" || true
+            # Each file of bats-assert defines the function it is named after.
+            wb_name=${wb_src##*/} wb_name=${wb_name%.bash}
+            if [ "$wb_lib" = bats-assert ]; then
+                wb_line="[[ \$- != *T* ]] || { local -; set +T; $wb_name \"\$@\"; return; }"
+                wb_text=${wb_text/$'\n'"$wb_name() {"$'\n'/$'\n'"$wb_name() {"$'\n'"  $wb_line"$'\n'}
+            fi
+            printf '%s\n' "$wb_text"
+        done
+    done >"$wb_libs.$$" && mv -f "$wb_libs.$$" "$wb_libs"
+    unset wb_lib wb_dir wb_src wb_text wb_name wb_line
+fi
+# shellcheck disable=SC1090  # the libraries, as written above
+source "$wb_libs"
+unset wb_libs
 
-WB_ROOT=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
+# The workbook's top folder, with no fork where this file's path says it.
+case $WB_TESTS in
+    /*/tests) WB_ROOT=${WB_TESTS%/tests} ;;
+    /*/tests/check/..) WB_ROOT=${WB_TESTS%/tests/check/..} ;;
+    *) WB_ROOT=$(cd "$WB_TESTS/.." && pwd) ;;
+esac
 WB_BIN_ROOT=${WB_BIN_ROOT:-$WB_ROOT}
 WB_TIMEOUT_SCALE=${WB_TIMEOUT_SCALE:-1}
 WB_TIMEOUT=${WB_TIMEOUT:-20}
@@ -68,6 +105,7 @@ export LC_ALL=C
 # fail_run MESSAGE: bats-support's fail, with what the last run printed
 # (stdout and stderr apart): the wrong output is the best diagnosis.
 fail_run() {
+    [[ $- != *T* ]] || { local -; set +T; fail_run "$@"; return; }
     fail "$(printf '%s\n--- status: %s\n--- stdout:\n%s\n--- stderr:\n%s' \
         "$*" "${status-}" "${output-}" "${stderr-}")"
 }
@@ -76,6 +114,7 @@ fail_run() {
 # seconds: FACTOR (1 by default) x WB_TIMEOUT x WB_TIMEOUT_SCALE. No fork
 # when both factors are 1.
 time_limit() {
+    [[ $- != *T* ]] || { local -; set +T; time_limit "$@"; return; }
     if [ "${2:-1}" = 1 ] && [ "$WB_TIMEOUT_SCALE" = 1 ]; then
         printf -v "$1" '%s' "$WB_TIMEOUT"
     else
@@ -95,6 +134,7 @@ WB_REPORT_RE='ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:|==[0-9
 # is also what a program killed by SIGKILL returns: the clock tells the two
 # apart.)
 refuse_bad_end() {
+    [[ $- != *T* ]] || { local -; set +T; refuse_bad_end "$@"; return; }
     local limit=$1 elapsed=$2
     shift 2
     if [ "$status" -eq 124 ] || { [ "$status" -eq 137 ] && [ "$elapsed" -ge "$limit" ]; }; then
@@ -108,6 +148,7 @@ refuse_bad_end() {
 # run_limited CMD...: run under `timeout`, stdout and stderr apart, then
 # refuse_bad_end.
 run_limited() {
+    [[ $- != *T* ]] || { local -; set +T; run_limited "$@"; return; }
     local limit started
     time_limit limit
     started=$SECONDS
@@ -116,6 +157,7 @@ run_limited() {
 }
 
 run_c() {
+    [[ $- != *T* ]] || { local -; set +T; run_c "$@"; return; }
     local chapter=$1 program=$2
     shift 2
     local path="$WB_BIN_ROOT/chapters/$chapter/$program"
@@ -159,6 +201,7 @@ other_python() {
 }
 
 run_py() {
+    [[ $- != *T* ]] || { local -; set +T; run_py "$@"; return; }
     local chapter=$1 program=$2
     shift 2
     need_python
@@ -166,6 +209,7 @@ run_py() {
 }
 
 run_impl() {
+    [[ $- != *T* ]] || { local -; set +T; run_impl "$@"; return; }
     local impl=$1
     shift
     case $impl in
@@ -175,15 +219,16 @@ run_impl() {
     esac
 }
 
-# The line helpers below hand the lines to one grep each and never loop over
-# them in bash: bats runs its DEBUG trap before every command of a test, so a
-# bash loop costs about half a millisecond a line. (pool_demo's 40-task test
-# counts 127 lines 120 times: 16 s as a loop, 2 s with grep; and make stress
-# runs the suite on one busy CPU.) The grep reads the lines from a file
-# (lines_file), not from a pipe: a pipe from printf is one more fork, and a
-# fork costs milliseconds on a small machine. grep -E and bash's =~ both
-# take a POSIX extended regular expression, here in the C locale; a bad one
-# is an error (grep's status 2), which fails the check that uses it.
+# ---- the line helpers --------------------------------------------------------
+# Each runs untraced (see "untraced" above). Untraced, a bash loop over the
+# lines costs microseconds a line, where a grep costs a fork and an exec,
+# milliseconds on a small machine: the helpers loop in bash over up to
+# WB_GREP_FROM lines, and hand more to one grep, which reads them from a
+# file (lines_file; a pipe from printf would be one more fork). grep -E and
+# bash's =~ both take a POSIX extended regular expression (the C library's,
+# here in the C locale), matched anywhere in a line; a bad one fails the
+# check that uses it.
+WB_GREP_FROM=1000
 
 # print_lines: ${lines[@]}, one per line (bats leaves out empty lines), or
 # nothing at all when there is none (printf alone would print an empty one).
@@ -197,74 +242,119 @@ lines_file() {
     print_lines >"$WB_LINES"
 }
 
-# line_numbers RE: the indexes into ${lines[@]} of the lines that match RE.
-line_numbers() {
+# matching RE: sets the array WB_MATCH to the indexes into ${lines[@]} of
+# the lines that match RE, in order; fails the test if RE is not one.
+matching() {
+    [[ $- != *T* ]] || { local -; set +T; matching "$@"; return; }
+    local i n s=0
+    WB_MATCH=()
+    # shellcheck disable=SC2319  # the status of [[ ]]: 2 for a bad RE
+    [[ '' =~ $1 ]] || s=$?
+    [ "$s" -ne 2 ] || { fail_run "not an extended regular expression: /$1/"; return 1; }
+    if [ "${#lines[@]}" -le "$WB_GREP_FROM" ]; then
+        for ((i = 0; i < ${#lines[@]}; i++)); do
+            if [[ ${lines[i]} =~ $1 ]]; then WB_MATCH+=("$i"); fi
+        done
+        return 0
+    fi
     lines_file
-    grep -anE -- "$1" "$WB_LINES" | awk -F: '{ print $1 - 1 }'
-    return 0
+    s=0
+    grep -anE -- "$1" "$WB_LINES" >"$WB_LINES.match" || s=$?
+    [ "$s" -le 1 ] || { fail_run "grep -E failed on /$1/"; return 1; }
+    mapfile -t WB_MATCH <"$WB_LINES.match"
+    for ((i = 0; i < ${#WB_MATCH[@]}; i++)); do
+        n=${WB_MATCH[i]%%:*}
+        WB_MATCH[i]=$((n - 1))
+    done
 }
 
-# count_lines RE: how many lines match RE (nothing printed for a bad RE).
+# line_numbers RE: the indexes into ${lines[@]} of the lines that match RE.
+line_numbers() {
+    [[ $- != *T* ]] || { local -; set +T; line_numbers "$@"; return; }
+    matching "$1" || return
+    [ "${#WB_MATCH[@]}" -eq 0 ] || printf '%s\n' "${WB_MATCH[@]}"
+}
+
+# count_lines RE: how many lines match RE.
 count_lines() {
-    lines_file
-    grep -acE -- "$1" "$WB_LINES" || true
+    [[ $- != *T* ]] || { local -; set +T; count_lines "$@"; return; }
+    matching "$1" || return
+    echo "${#WB_MATCH[@]}"
 }
 
 assert_count() {
-    local n
-    lines_file
-    n=$(grep -acE -- "$2" "$WB_LINES") || true
-    [ "$n" -eq "$1" ] || fail_run "expected $1 lines matching /$2/, found $n"
+    [[ $- != *T* ]] || { local -; set +T; assert_count "$@"; return; }
+    matching "$2" || return
+    [ "${#WB_MATCH[@]}" -eq "$1" ] || fail_run "expected $1 lines matching /$2/, found ${#WB_MATCH[@]}"
 }
 
 assert_before() {
+    [[ $- != *T* ]] || { local -; set +T; assert_before "$@"; return; }
     local last_a first_b
-    lines_file
-    last_a=$(grep -anE -- "$1" "$WB_LINES") || { fail_run "no line matches /$1/"; return; }
-    first_b=$(grep -anE -m 1 -- "$2" "$WB_LINES") || { fail_run "no line matches /$2/"; return; }
-    last_a=${last_a##*$'\n'} first_b=${first_b%%:*}
-    last_a=$((${last_a%%:*} - 1)) first_b=$((first_b - 1))
+    matching "$1" || return
+    [ "${#WB_MATCH[@]}" -gt 0 ] || { fail_run "no line matches /$1/"; return; }
+    last_a=${WB_MATCH[-1]}
+    matching "$2" || return
+    [ "${#WB_MATCH[@]}" -gt 0 ] || { fail_run "no line matches /$2/"; return; }
+    first_b=${WB_MATCH[0]}
     [ "$last_a" -lt "$first_b" ] || fail_run "/$1/ (line $last_a) should come before /$2/ (line $first_b)"
 }
 
 assert_lines_any_order() {
-    local want
-    lines_file
+    [[ $- != *T* ]] || { local -; set +T; assert_lines_any_order "$@"; return; }
+    local want line found
     for want in "$@"; do
-        grep -aqxF -- "$want" "$WB_LINES" || fail_run "missing line: $want"
+        found=
+        for line in "${lines[@]}"; do
+            if [ "$line" = "$want" ]; then found=1; break; fi
+        done
+        [ -n "$found" ] || fail_run "missing line: $want"
     done
 }
 
 # max_overlap START END: walk the output counting +1 for a START line and -1
 # for an END line (a line that matches both is a START); print the largest
 # count reached. A count that goes below zero (an END with no START) prints
-# -1, which no bound accepts. grep finds the two kinds of line, sort puts
-# them back in output order, and awk keeps the count.
+# -1, which no bound accepts.
 max_overlap() {
-    lines_file
-    {
-        grep -anE -- "$1" "$WB_LINES" | sed 's/:.*/ +/'
-        grep -anE -- "$2" "$WB_LINES" | sed 's/:.*/ -/'
-    } | sort -s -n -k1,1 | awk '
-        $1 == last { next }
-        { last = $1; open += ($2 == "+") ? 1 : -1 }
-        open < 0 { below = 1; exit }
-        open > most { most = open }
-        END { print below ? -1 : most + 0 }'
+    [[ $- != *T* ]] || { local -; set +T; max_overlap "$@"; return; }
+    overlap "$1" "$2" || return
+    echo "$WB_MOST"
 }
 
 assert_max_overlap() {
-    local most
-    most=$(max_overlap "$2" "$3")
-    [ "$most" -ge 1 ] && [ "$most" -le "$1" ] || fail_run "at most $1 open at once expected between /$2/ and /$3/, found $most"
+    [[ $- != *T* ]] || { local -; set +T; assert_max_overlap "$@"; return; }
+    overlap "$2" "$3" || return
+    [ "$WB_MOST" -ge 1 ] && [ "$WB_MOST" -le "$1" ] || fail_run "at most $1 open at once expected between /$2/ and /$3/, found $WB_MOST"
+}
+
+# overlap START END: max_overlap's count, in WB_MOST.
+overlap() {
+    local starts ends i=0 j=0 open=0
+    WB_MOST=0
+    matching "$1" || return
+    starts=("${WB_MATCH[@]}")
+    matching "$2" || return
+    ends=("${WB_MATCH[@]}")
+    # Both lists are in output order: merge them, a START first.
+    while [ "$i" -lt "${#starts[@]}" ] || [ "$j" -lt "${#ends[@]}" ]; do
+        if [ "$j" -lt "${#ends[@]}" ] && [ "$i" -lt "${#starts[@]}" ] && [ "${ends[j]}" -eq "${starts[i]}" ]; then
+            j=$((j + 1))        # the same line: a START only
+        elif [ "$j" -ge "${#ends[@]}" ] || { [ "$i" -lt "${#starts[@]}" ] && [ "${starts[i]}" -lt "${ends[j]}" ]; }; then
+            open=$((open + 1)) i=$((i + 1))
+            [ "$open" -le "$WB_MOST" ] || WB_MOST=$open
+        else
+            open=$((open - 1)) j=$((j + 1))
+            [ "$open" -ge 0 ] || { WB_MOST=-1; return 0; }
+        fi
+    done
 }
 
 # capture RE: the first line matching RE, its first group printed.
 capture() {
-    local line
-    lines_file
-    line=$(grep -aE -m 1 -- "$1" "$WB_LINES") || true
-    if [ -n "$line" ] && [[ $line =~ $1 ]]; then
+    [[ $- != *T* ]] || { local -; set +T; capture "$@"; return; }
+    matching "$1" || return
+    if [ "${#WB_MATCH[@]}" -gt 0 ] && [[ ${lines[WB_MATCH[0]]} =~ $1 ]]; then
         echo "${BASH_REMATCH[1]}"
         return 0
     fi

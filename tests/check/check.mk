@@ -6,8 +6,9 @@
 # AddressSanitizer + UndefinedBehaviorSanitizer build (build/asan); under
 # valgrind following children (build/valgrind, DWARF 4: valgrind 3.19
 # cannot read clang 14's default DWARF 5) each program's normal runs;
-# hygiene after a normal run, SIGINT/SIGTERM/SIGKILL during one, a table of
-# bad arguments and random argument vectors; the fuzz targets of tests/fuzz
+# each chapter's usage and head tables (tests/check/tables.bats); hygiene
+# after a normal run, SIGINT/SIGTERM/SIGKILL during one, a table of bad
+# arguments and random argument vectors; the fuzz targets of tests/fuzz
 # for FUZZ_TIME seconds each (the suite under valgrind: make check-valgrind,
 # not part of make check). It ends with one line of figures and fails if
 # any figure that must be zero is not. The in-place binaries are not
@@ -32,7 +33,7 @@ FUZZ_TIME    ?= 60
 CHECK_RANDOM ?= 15
 CHECK_PACE   ?= 0.2
 N            ?= 20
-CHECK_PARTS  := suite-asan memcheck hygiene interrupt bad-input \
+CHECK_PARTS  := suite-asan tables memcheck hygiene interrupt bad-input \
                 random-argv fuzz suite-valgrind
 CHECK_RUN     = ASAN_ROOT=$(CURDIR)/build/asan \
                 VALGRIND_ROOT=$(CURDIR)/build/valgrind WB_VALGRIND="$(VALGRIND)" \
@@ -65,7 +66,7 @@ check-valgrind: check-suite-valgrind
 
 check-suite-asan check-random-argv: check-asan-build
 check-suite-valgrind check-memcheck: check-valgrind-build
-check-hygiene check-interrupt check-bad-input: all
+check-tables check-hygiene check-interrupt check-bad-input: all
 $(addprefix check-,$(CHECK_PARTS)):
 	$(CHECK_RUN) $(patsubst check-%,%,$@)
 

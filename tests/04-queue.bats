@@ -8,7 +8,8 @@ load test_helper
 # matches RE (anchored at both ends), in output order, one space between
 # them: a list to compare whole (each once, in this order).
 sequence() {
-    print_lines | sed -nE "s/$1/\\${2:-1}/p" | paste -sd ' ' -
+    values "$1" "\\${2:-1}" || return
+    echo "${WB_VALUES[*]}"
 }
 
 # ---- queue_demo --------------------------------------------------------------
@@ -268,7 +269,8 @@ queue_terminate_checks() {
 # joinable_items RE: the item numbers (the first group of RE) of the lines
 # that match RE, sorted: compared with 1..ITEMS, each must come once.
 joinable_items() {
-    print_lines | sed -nE "s/$1/\\1/p" | sort -n | paste -sd ' ' -
+    values "$1" '\1' || return
+    numbers "${WB_VALUES[@]}"
 }
 
 # What every mode guarantees: each item got once and worked on once; one

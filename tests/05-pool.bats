@@ -9,22 +9,6 @@ load test_helper
 START='^worker +[0-9]+ +task +[0-9]+ +start '
 END='^worker +[0-9]+ +task +[0-9]+ +end '
 
-# values RE REPLACEMENT: each line that matches RE, rewritten as
-# REPLACEMENT (sed's \1, \2 for RE's groups), in output order, into the
-# array WB_VALUES. In bash, untraced (test_helper.bash): no fork.
-values() {
-    [[ $- != *T* ]] || { local -; set +T; values "$@"; return; }
-    local i n out
-    WB_VALUES=()
-    matching "$1" || return
-    for i in "${WB_MATCH[@]}"; do
-        [[ ${lines[i]} =~ $1 ]] || continue
-        out=$2
-        for n in 1 2 3 4 5 6 7 8 9; do out=${out//\\$n/${BASH_REMATCH[n]-}}; done
-        WB_VALUES+=("$out")
-    done
-}
-
 # sorted RE REPLACEMENT: values, sorted by number as sort -n does (by the
 # leading number, then byte by byte), one space between them: a list to
 # compare whole (each once).
@@ -60,22 +44,6 @@ each_task() {
         WB_EACH+=("$v")
     done
     echo "${WB_EACH[*]}"
-}
-
-# numbers WORDS...: the words that are numbers, sorted, into the array
-# WB_NUMBERS (a number there twice is there twice), and printed, one space
-# between them.
-numbers() {
-    [[ $- != *T* ]] || { local -; set +T; numbers "$@"; return; }
-    local w n k count=()
-    WB_NUMBERS=()
-    for w in "$@"; do
-        if [[ $w =~ ^[0-9]+$ ]]; then count[10#$w]=$((${count[10#$w]:-0} + 1)); fi
-    done
-    for n in "${!count[@]}"; do
-        for ((k = 0; k < count[n]; k++)); do WB_NUMBERS+=("$n"); done
-    done
-    echo "${WB_NUMBERS[*]}"
 }
 
 # assert_tasks N TEMPLATE RE REPLACEMENT: sorted RE REPLACEMENT is exactly

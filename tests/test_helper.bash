@@ -16,6 +16,8 @@
 #            assert_count N RE           exactly N lines match RE
 #            max_overlap START END       largest number of intervals open at
 #                                        once, counting START lines up, END down
+#            values RE REPLACEMENT       each matching line rewritten (\1...)
+#            numbers WORDS...            the numbers among them, sorted
 # Usage:     assert_usage_error, usage_table: refused arguments
 # Head:      head_table: every program ends cleanly when its reader goes;
 #            no line over 100 characters
@@ -348,6 +350,38 @@ overlap() {
             [ "$open" -ge 0 ] || { WB_MOST=-1; return 0; }
         fi
     done
+}
+
+# values RE REPLACEMENT: each line that matches RE, rewritten as
+# REPLACEMENT (sed's \1, \2 for RE's groups), in output order, into the
+# array WB_VALUES (RE anchored at both ends: the whole line is replaced).
+values() {
+    [[ $- != *T* ]] || { local -; set +T; values "$@"; return; }
+    local i n out
+    WB_VALUES=()
+    matching "$1" || return
+    for i in "${WB_MATCH[@]}"; do
+        [[ ${lines[i]} =~ $1 ]] || continue
+        out=$2
+        for n in 1 2 3 4 5 6 7 8 9; do out=${out//\\$n/${BASH_REMATCH[n]-}}; done
+        WB_VALUES+=("$out")
+    done
+}
+
+# numbers WORDS...: the words that are numbers, sorted, into the array
+# WB_NUMBERS (a number there twice is there twice), and printed, one space
+# between them.
+numbers() {
+    [[ $- != *T* ]] || { local -; set +T; numbers "$@"; return; }
+    local w n k count=()
+    WB_NUMBERS=()
+    for w in "$@"; do
+        if [[ $w =~ ^[0-9]+$ ]]; then count[10#$w]=$((${count[10#$w]:-0} + 1)); fi
+    done
+    for n in "${!count[@]}"; do
+        for ((k = 0; k < count[n]; k++)); do WB_NUMBERS+=("$n"); done
+    done
+    echo "${WB_NUMBERS[*]}"
 }
 
 # capture RE: the first line matching RE, its first group printed.

@@ -4,9 +4,10 @@ The C twin is pool_imap.c (same options, same lines). imap() yields in task
 order, so a slow first task holds back the results behind it;
 imap_unordered() yields in completion order. Task 0 takes five times as
 long as the others. Python's imap takes its input as fast as its
-task-handler thread can (a generator of a million items is read to the
-end at once): here the input is a generator that waits on a semaphore, so
-that at most a window of tasks is outstanding, as in C.
+task-handler thread can hand it to the workers' pipe, whether or not the
+results are taken (they pile up in the parent): here the input is a
+generator that waits on a semaphore, so that at most a window of tasks is
+outstanding, as in C.
 Usage: python3 pool_imap.py [-n WORKERS] [-c TASKS] [-s SLOTS] [-m both|imap|unordered]
 """
 import argparse

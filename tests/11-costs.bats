@@ -122,11 +122,37 @@ cost_ipc_checks() {
 @test "cost_ipc: every row, one row, one CPU, two CPUs" { cost_ipc_checks c; }
 @test "cost_ipc.py: every row, one row, one CPU, two CPUs" { cost_ipc_checks py; }
 
+# ---- cost_pipeline -----------------------------------------------------------
+# No floor: three processes against one. A stage (-R) runs only between
+# pipes: reading /dev/null, it is refused.
+cost_pipeline_checks() {
+    run_impl "$1" 11-costs cost_pipeline -s $TINY
+    assert_success
+    figures "$1" pipeline_3p:MiB/s:C pipeline_1p:MiB/s:C
+    assert_count 2 '.'
+    if can_pin; then
+        run_impl "$1" 11-costs cost_pipeline -s $TINY -r pipeline_3p -a
+        assert_success
+        figures "$1" pipeline_3p:MiB/s:C
+        assert_count 1 '.'
+    fi
+    run_impl "$1" 11-costs cost_pipeline -s $TINY -R filter </dev/null
+    assert_usage_error "$1"
+}
+
+@test "cost_pipeline: every row, positive figures; one row, apart; a stage alone refused" { cost_pipeline_checks c; }
+@test "cost_pipeline.py: every row, positive figures; one row, apart; a stage alone refused" { cost_pipeline_checks py; }
+
 # ---- cost_pool ---------------------------------------------------------------
 cost_pool_checks() {
     run_impl "$1" 11-costs cost_pool -s $TINY
     assert_success
-    figures "$1" apply_rt:us map_1:k/s:C map_chunks:k/s:C
+    figures "$1" apply_rt:us map_1:k/s:C map_chunks:k/s:C imap_1:k/s:C imap_first:us:C
+    # One imap gives both of its rows; either alone is measured the same way.
+    run_impl "$1" 11-costs cost_pool -s $TINY -r imap_first
+    assert_success
+    figures "$1" imap_first:us:C
+    assert_count 1 '.'
 }
 
 @test "cost_pool: every row, positive figures" { cost_pool_checks c; }
@@ -139,7 +165,9 @@ cost_pool_checks() {
     assert_figure apply_rt fast us
     assert_figure map_1 fast k/s
     assert_figure map_chunks fast k/s
-    assert_count 3 '.'
+    assert_figure imap_1 fast k/s
+    assert_figure imap_first fast us
+    assert_count 5 '.'
     run_c 11-costs cost_queue_fast -s $TINY
     assert_success
     assert_figure queue_1x1 fast k/s
@@ -263,9 +291,11 @@ TABLE_ROWS=(
     'posix_spawn \+ wait \(true\)' '  \.\.\. parent holds 256 MiB' 'run a trivial command \(true\)'
     'pipe round trip' '  \.\.\. both on one CPU' '  \.\.\. on two CPUs'
     'socketpair round trip' '  \.\.\. both on one CPU' 'pipe bulk, 64 KiB writes'
+    'Pipeline, 3 processes, 2 pipes' '  \.\.\. one process, no pipe'
     'Queue, 1 producer 1 consumer' 'Queue, 2 producers 2 consumers'
     'Pool apply_async round trip' '  \.\.\. all on one CPU'
     'Pool map, 1 task per message' 'Pool map, default chunks'
+    'Pool imap, 1 task per message' '  \.\.\. until its first result'
     'Lock acquire \+ release' '  \.\.\. 2 processes contend'
     'Semaphore acquire \+ release' '  \.\.\. 2 processes contend'
     'Event round trip' '  \.\.\. both on one CPU'
@@ -273,7 +303,7 @@ TABLE_ROWS=(
     '1 MiB to parent, Queue' '1 MiB to parent, shared memory' 'Value \+= 1 with get_lock\(\)'
 )
 # The rows with a fast column (chapter 11's fast Queue and Pool), by index.
-FAST_ROWS=' 14 15 16 17 18 19 '
+FAST_ROWS=' 16 17 18 19 20 21 22 23 '
 # A cell: a positive figure with its spread, or a word saying why not.
 FIG='([0-9]+(\.[0-9]+)? ±[0-9]+%|-|n/a|no python3|not asked)'
 RATIO='([0-9]+\.[0-9]{2}|-)'

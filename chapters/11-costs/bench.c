@@ -63,33 +63,46 @@ static void list_rows(const char *const rows[], char *list, size_t size)
     }
 }
 
-/* bench_init, and with child != NULL bench_init_role (-R parent|child). */
+/* bench_init, and with roles != NULL bench_init_role (-R ROLE). */
 static struct bench init(int argc, char *argv[], const char *const rows[],
-                         const char *python, int *child)
+                         const char *python, const char *const roles[], int *role)
 {
     /* The help text stays in use for the program's life (usage errors). */
     static char help[SAY_MAX * 2];
-    char list[SAY_MAX / 2];
+    char list[SAY_MAX / 2], parts[SAY_MAX / 4] = "", copies[SAY_MAX / 4] = "", line[SAY_MAX];
     struct bench b = { NULL, 1.0, 0, 0 };
     struct sigaction sa;
     int opt;
 
     list_rows(rows, list, sizeof list);
-    snprintf(help, sizeof help, "[-r ROW] [-s SCALE] [-p | -a]%s\n"
+    if (roles != NULL) {        /* "parent|child", and the copies' "child" */
+        for (int i = 0; roles[i] != NULL; i++) {
+            size_t used = strlen(parts);
+            snprintf(parts + used, sizeof parts - used, "%s%s", i ? "|" : "", roles[i]);
+            used = strlen(copies);
+            if (i > 0)
+                snprintf(copies + used, sizeof copies - used, "%s%s", i > 1 ? "|" : "", roles[i]);
+        }
+        snprintf(line, sizeof line, "  -R %s  the part this copy plays; it starts fresh copies "
+                 "with -R %s (default %s)\n", parts, copies, roles[0]);
+    }
+    snprintf(help, sizeof help, "[-r ROW] [-s SCALE] [-p | -a]%s%s%s\n"
              "  -r ROW    only this row: %s (default: all)\n"
              "  -s SCALE  multiply every operation count (default 1)\n"
              "  -p        everything on one CPU\n"
              "  -a        this process on one CPU, its children on another\n%s"
-             "Python: %s", child ? " [-R parent|child]" : "", list,
-             child ? "  -R parent|child  the part this copy plays; it starts fresh copies "
-             "with -R child (default parent)\n" : "", python);
+             "Python: %s", roles ? " [-R " : "", parts, roles ? "]" : "", list,
+             roles ? line : "", python);
     prog_init(argc, argv, help);
-    while ((opt = get_option(argc, argv, child ? "r:s:paR:" : "r:s:pa")) != -1) {
+    while ((opt = get_option(argc, argv, roles ? "r:s:paR:" : "r:s:pa")) != -1) {
         switch (opt) {
         case 'R':
-            if (strcmp(optarg, "parent") != 0 && strcmp(optarg, "child") != 0)
-                usage_error("-R wants parent or child, not '%s'", optarg);
-            *child = optarg[0] == 'c';
+            *role = -1;
+            for (int i = 0; roles[i] != NULL; i++)
+                if (strcmp(optarg, roles[i]) == 0)
+                    *role = i;
+            if (*role == -1)
+                usage_error("-R wants %s, not '%s'", parts, optarg);
             break;
         case 'r':
             b.row = NULL;
@@ -129,14 +142,14 @@ static struct bench init(int argc, char *argv[], const char *const rows[],
 struct bench bench_init(int argc, char *argv[], const char *const rows[],
                         const char *python)
 {
-    return init(argc, argv, rows, python, NULL);
+    return init(argc, argv, rows, python, NULL, NULL);
 }
 
 struct bench bench_init_role(int argc, char *argv[], const char *const rows[],
-                             const char *python, int *child)
+                             const char *python, const char *const roles[], int *role)
 {
-    *child = 0;
-    return init(argc, argv, rows, python, child);
+    *role = 0;
+    return init(argc, argv, rows, python, roles, role);
 }
 
 int bench_wants(const struct bench *b, const char *row)

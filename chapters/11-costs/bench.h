@@ -40,10 +40,12 @@ struct bench bench_init(int argc, char *argv[], const char *const rows[],
                         const char *python);
 
 /* bench_init for a program that starts fresh copies of itself (cost_start,
- * as chapter 13's start_spawn): one more option, -R parent|child, the part
- * this copy plays; *child is 1 for -R child. */
+ * as chapter 13's start_spawn; cost_pipeline, its stages): one more option,
+ * -R ROLE, the part this copy plays. roles lists the parts (NULL-ended),
+ * the first the default ("parent"), the others those it starts its copies
+ * with ("child"); *role is the index of this copy's part in roles. */
 struct bench bench_init_role(int argc, char *argv[], const char *const rows[],
-                             const char *python, int *child);
+                             const char *python, const char *const roles[], int *role);
 
 /* True if row is to be measured in this run. */
 int bench_wants(const struct bench *b, const char *row);

@@ -1,10 +1,12 @@
 """bench.py - what every cost_*.py twin shares (the C side: bench.c).
 
-Options [-r ROW] [-s SCALE] [-p | -a], one result line per measurement in
-the same shape as the C programs print, no child left behind when a twin
-is stopped, and CPU placement where os.sched_setaffinity exists (Linux):
--p puts everything on one CPU; -a keeps this process on one CPU and the
-children that call place_child() on another.
+Options [-r ROW] [-s SCALE] [-p | -a] (and -R ROLE for a twin that starts
+copies of itself), one result line per measurement in the same shape as
+the C programs print, no child left behind when a twin is stopped (its
+multiprocessing children, and those popen() starts), and CPU placement
+where os.sched_setaffinity exists (Linux): -p puts everything on one CPU;
+-a keeps this process on one CPU and the children that call place_child()
+on another.
 
 SPDX-License-Identifier: MIT
 """
@@ -13,6 +15,7 @@ import ctypes
 import multiprocessing as mp
 import os
 import signal
+import subprocess
 import sys
 import time
 
@@ -70,11 +73,31 @@ def _on_stop(sig, frame):
         p.kill()
     for p in children:
         p.join()
+    # popen()'s children, with bare os calls: a Popen.wait() may be what the
+    # signal interrupted, holding a lock that a second wait() would wait for.
+    for p in _commands:
+        if p.returncode is None:
+            try:
+                os.kill(p.pid, signal.SIGKILL)
+                os.waitpid(p.pid, 0)
+            except (ProcessLookupError, ChildProcessError):
+                pass                    # reaped already
     signal.signal(sig, signal.SIG_DFL)
     os.kill(os.getpid(), sig)
 
 
 _STOPS = {signal.SIGINT, signal.SIGTERM}
+_commands = []
+
+
+def popen(argv, **kwargs):
+    """subprocess.Popen, its child known to the stop handler as the
+    multiprocessing children are (cost_pipeline.py's stages). A signal that
+    comes inside Popen() leaves that one child unknown: it ends when its
+    pipes do, since this process holds no copy of their ends once dead."""
+    p = subprocess.Popen(argv, **kwargs)
+    _commands.append(p)
+    return p
 
 
 def _before_fork():
@@ -106,7 +129,7 @@ def _in_child():
 
 
 class Bench:
-    def __init__(self, description, rows, role=False):
+    def __init__(self, description, rows, roles=None):
         parser = argparse.ArgumentParser(description=description)
         parser.add_argument("-r", dest="row", choices=rows, metavar="ROW",
                             help="only this row: " + ", ".join(rows) + " (default: all)")
@@ -116,14 +139,14 @@ class Bench:
         where.add_argument("-p", dest="pin", action="store_true", help="everything on one CPU")
         where.add_argument("-a", dest="apart", action="store_true",
                            help="this process on one CPU, its children on another")
-        if role:                # as the C program's -R; Python starts its copies itself
-            parser.add_argument("-R", dest="role", choices=("parent", "child"), default="parent",
-                                metavar="parent|child", help="the part this copy plays; it "
-                                "starts fresh copies with -R child (default %(default)s)")
+        if roles:               # as the C program's -R ROLE: roles[0] is the default
+            parser.add_argument("-R", dest="role", choices=roles, default=roles[0],
+                                metavar="|".join(roles), help="the part this copy plays; it "
+                                f"starts fresh copies with -R {'|'.join(roles[1:])} "
+                                "(default %(default)s)")
         args = parse_args(parser)
-        if role and args.role == "child":
-            parser.error("-R child: Python's spawn starts its children itself "
-                         "(--multiprocessing-fork)")
+        self.error = parser.error       # for a twin's own usage errors
+        self.role = args.role if roles else None
         self.row, self.scale, self.pin, self.apart = args.row, args.scale, args.pin, args.apart
         signal.signal(signal.SIGTERM, _on_stop)
         signal.signal(signal.SIGINT, _on_stop)

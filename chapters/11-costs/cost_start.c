@@ -53,6 +53,7 @@
 extern char **environ;
 
 static const char *const rows[] = { "start_spawn", "start_forkserver", NULL };
+static const char *const roles[] = { "parent", "child", NULL };
 
 static void nothing(void)
 {
@@ -247,11 +248,12 @@ static double forkserver(long n)
 
 int main(int argc, char *argv[])
 {
-    int child;
+    int role;
     struct bench b = bench_init_role(argc, argv, rows, "multiprocessing.get_context(\"spawn\"), "
-                                     "get_context(\"forkserver\") (twin: cost_start.py)", &child);
+                                     "get_context(\"forkserver\") (twin: cost_start.py)", roles,
+                                     &role);
 
-    if (child)
+    if (role == 1)              /* -R child */
         return spawned_child();
     if (bench_wants(&b, "start_spawn")) {
         long n = bench_count(&b, 200);

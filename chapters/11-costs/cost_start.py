@@ -38,7 +38,10 @@ def processes(ctx, n):
 
 def main():
     # ctx: the row's get_context("spawn") or get_context("forkserver").
-    b = Bench("what a start method costs, multiprocessing.Process", ROWS, role=True)
+    b = Bench("what a start method costs, multiprocessing.Process", ROWS,
+              roles=("parent", "child"))
+    if b.role == "child":
+        b.error("-R child: Python's spawn starts its children itself (--multiprocessing-fork)")
     if b.wants("start_spawn"):
         report("start_spawn", "Python", processes(mp.get_context("spawn"), b.count(30)), "us",
                "ctx.Process(target=nothing).start() + join()")

@@ -175,7 +175,7 @@ load ../test_helper
 # page faults each): the figures are not what this tests.
 @test "11-costs: every program and twin ends cleanly when its reader goes (| head -n 1, -n 3), and prints no line over 100 characters" {
     head_table 11-costs 'cost_spawn -s 0.001 -r fork' 'cost_ipc -s 0.001' 'cost_pool -s 0.001' 'cost_sync -s 0.001' 'cost_queue -s 0.001' 'cost_manager -s 0.001' 'cost_pool_fast -s 0.001' 'cost_queue_fast -s 0.001' \
-        'cost_start -s 0.001' 'cost_shm -s 0.001'
+        'cost_start -s 0.001' 'cost_shm -s 0.001' 'cost_pipeline -s 0.001'
 }
 
 @test "12-shared-memory: every program and twin ends cleanly when its reader goes (| head -n 1, -n 3), and prints no line over 100 characters" {

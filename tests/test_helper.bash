@@ -221,6 +221,25 @@ run_impl() {
     esac
 }
 
+# run_failing IMPL CHAPTER PROGRAM ARGS...: run_impl for a run that must fail,
+# often with status 127 ("not found", as a shell says). bats warns (BW01)
+# about any run ending with 127 unless told what to expect, as `run -127`
+# or `run !` (any failure), which run_limited above does not
+# pass: these few lines do what it does, with `run !`. Check the exact
+# status afterwards.
+run_failing() {
+    [[ $- != *T* ]] || { local -; set +T; run_failing "$@"; return; }
+    local impl=$1 chapter=$2 program=$3 limit started
+    shift 3
+    [ "$impl" = c ] || need_python
+    program_command "$impl" "$chapter" "$program"
+    local -a cmd=("${WB_CMD[@]}")
+    time_limit limit
+    started=$SECONDS
+    run ! --separate-stderr timeout -k 5 "$limit" "${cmd[@]}" "$@"
+    refuse_bad_end "$limit" $((SECONDS - started)) "${cmd[@]}" "$@"
+}
+
 # ---- the line helpers --------------------------------------------------------
 # Each runs untraced (see "untraced" above). Untraced, a bash loop over the
 # lines costs microseconds a line, where a grep costs a fork and an exec,

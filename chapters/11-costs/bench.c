@@ -72,7 +72,7 @@ static struct bench init(int argc, char *argv[], const char *const rows[],
     char list[SAY_MAX / 2], parts[SAY_MAX / 4] = "", copies[SAY_MAX / 4] = "", line[SAY_MAX];
     struct bench b = { NULL, 1.0, 0, 0 };
     struct sigaction sa;
-    int opt;
+    int opt, n;
 
     list_rows(rows, list, sizeof list);
     if (roles != NULL) {        /* "parent|child", and the copies' "child" */
@@ -86,13 +86,15 @@ static struct bench init(int argc, char *argv[], const char *const rows[],
         snprintf(line, sizeof line, "  -R %s  the part this copy plays; it starts fresh copies "
                  "with -R %s (default %s)\n", parts, copies, roles[0]);
     }
-    snprintf(help, sizeof help, "[-r ROW] [-s SCALE] [-p | -a]%s%s%s\n"
+    n = snprintf(help, sizeof help, "[-r ROW] [-s SCALE] [-p | -a]%s%s%s\n"
              "  -r ROW    only this row: %s (default: all)\n"
              "  -s SCALE  multiply every operation count (default 1)\n"
              "  -p        everything on one CPU\n"
              "  -a        this process on one CPU, its children on another\n%s"
              "Python: %s", roles ? " [-R " : "", parts, roles ? "]" : "", list,
              roles ? line : "", python);
+    if (n < 0 || (size_t)n >= sizeof help)
+        fatal("the help text does not fit %zu bytes", sizeof help);
     prog_init(argc, argv, help);
     while ((opt = get_option(argc, argv, roles ? "r:s:paR:" : "r:s:pa")) != -1) {
         switch (opt) {

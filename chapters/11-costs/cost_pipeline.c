@@ -80,7 +80,7 @@ static void produce(unsigned char *block, long number)
     char stamp[STAMP + 1];
 
     memcpy(block, text, BLOCK);
-    snprintf(stamp, sizeof stamp, "%08ld", number % 100000000);
+    snprintf(stamp, sizeof stamp, "%08lu", (unsigned long)number % 100000000UL);
     memcpy(block, stamp, STAMP);
 }
 
@@ -95,7 +95,7 @@ static int consume(const unsigned char *block, long number)
 {
     char stamp[STAMP + 1];
 
-    snprintf(stamp, sizeof stamp, "%08ld", number % 100000000);
+    snprintf(stamp, sizeof stamp, "%08lu", (unsigned long)number % 100000000UL);
     return memcmp(block, stamp, STAMP) == 0
         && memcmp(block + STAMP, upper + STAMP, BLOCK - STAMP) == 0;
 }

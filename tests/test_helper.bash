@@ -147,14 +147,15 @@ refuse_bad_end() {
     fi
 }
 
-# run_limited CMD...: run under `timeout`, stdout and stderr apart, then
-# refuse_bad_end.
+# run_limited [!] CMD...: run under `timeout`, stdout and stderr apart, then
+# refuse_bad_end. With !, the run must fail (bats' `run !`).
 run_limited() {
     [[ $- != *T* ]] || { local -; set +T; run_limited "$@"; return; }
-    local limit started
+    local limit started expect=()
+    if [ "$1" = '!' ]; then expect=('!'); shift; fi
     time_limit limit
     started=$SECONDS
-    run --separate-stderr timeout -k 5 "$limit" "$@"
+    run "${expect[@]}" --separate-stderr timeout -k 5 "$limit" "$@"
     refuse_bad_end "$limit" $((SECONDS - started)) "$@"
 }
 
@@ -224,20 +225,14 @@ run_impl() {
 # run_failing IMPL CHAPTER PROGRAM ARGS...: run_impl for a run that must fail,
 # often with status 127 ("not found", as a shell says). bats warns (BW01)
 # about any run ending with 127 unless told what to expect, as `run -127`
-# or `run !` (any failure), which run_limited above does not
-# pass: these few lines do what it does, with `run !`. Check the exact
+# or `run !` (any failure): this passes `!` to run_limited. Check the exact
 # status afterwards.
 run_failing() {
     [[ $- != *T* ]] || { local -; set +T; run_failing "$@"; return; }
-    local impl=$1 chapter=$2 program=$3 limit started
+    [ "$1" = c ] || need_python
+    program_command "$1" "$2" "$3"
     shift 3
-    [ "$impl" = c ] || need_python
-    program_command "$impl" "$chapter" "$program"
-    local -a cmd=("${WB_CMD[@]}")
-    time_limit limit
-    started=$SECONDS
-    run ! --separate-stderr timeout -k 5 "$limit" "${cmd[@]}" "$@"
-    refuse_bad_end "$limit" $((SECONDS - started)) "${cmd[@]}" "$@"
+    run_limited ! "${WB_CMD[@]}" "$@"
 }
 
 # ---- the line helpers --------------------------------------------------------
@@ -349,25 +344,21 @@ assert_max_overlap() {
     [ "$WB_MOST" -ge 1 ] && [ "$WB_MOST" -le "$1" ] || fail_run "at most $1 open at once expected between /$2/ and /$3/, found $WB_MOST"
 }
 
-# overlap START END: max_overlap's count, in WB_MOST.
+# overlap START END: max_overlap's count, in WB_MOST. Each matching line's
+# step (+1 or -1) goes into a sparse array by its index, which bash walks
+# in index order: output order.
 overlap() {
-    local starts ends i=0 j=0 open=0
+    local i open=0 starts step=()
     WB_MOST=0
     matching "$1" || return
     starts=("${WB_MATCH[@]}")
     matching "$2" || return
-    ends=("${WB_MATCH[@]}")
-    # Both lists are in output order: merge them, a START first.
-    while [ "$i" -lt "${#starts[@]}" ] || [ "$j" -lt "${#ends[@]}" ]; do
-        if [ "$j" -lt "${#ends[@]}" ] && [ "$i" -lt "${#starts[@]}" ] && [ "${ends[j]}" -eq "${starts[i]}" ]; then
-            j=$((j + 1))        # the same line: a START only
-        elif [ "$j" -ge "${#ends[@]}" ] || { [ "$i" -lt "${#starts[@]}" ] && [ "${starts[i]}" -lt "${ends[j]}" ]; }; then
-            open=$((open + 1)) i=$((i + 1))
-            [ "$open" -le "$WB_MOST" ] || WB_MOST=$open
-        else
-            open=$((open - 1)) j=$((j + 1))
-            [ "$open" -ge 0 ] || { WB_MOST=-1; return 0; }
-        fi
+    for i in "${WB_MATCH[@]}"; do step[i]=-1; done
+    for i in "${starts[@]}"; do step[i]=1; done       # a line that matches both: a START
+    for i in "${!step[@]}"; do
+        open=$((open + step[i]))
+        [ "$open" -ge 0 ] || { WB_MOST=-1; return 0; }
+        [ "$open" -le "$WB_MOST" ] || WB_MOST=$open
     done
 }
 
